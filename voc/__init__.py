@@ -1,0 +1,101 @@
+"""voc: Chinese voice-of-customer text analytics.
+
+>>> import voc
+>>> voc.segment("物流很快，客服态度好")
+['物流', '很快', '，', '客服', '态度', '好']
+
+Light to import: the models, OpenCC, jieba, pandas and scikit-learn load on
+first use, never at ``import voc`` (torch and transformers only when a
+:class:`TransformerSentiment` is used).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ._api import analyze, emotion, normalize, segment, sentiment, tokenize
+from ._types import Dialogue, Document, Emotion, Opinion, Sentiment, Span, Token, Turn
+from .errors import (
+    ConfigError,
+    InputError,
+    ModelLoadError,
+    ModelNotFoundError,
+    NotFittedError,
+    VocError,
+    VocWarning,
+)
+from .pipeline import STEPS, Pipeline, analyze_frame, get_default_pipeline, set_default_pipeline
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .normalize import Normalizer, detect_script
+    from .segment import Segmenter, split_clauses, stopwords
+    from .sentiment import EmotionModel, SentimentModel, TransformerSentiment
+
+__version__ = "0.1.0"
+
+logging.getLogger("voc").addHandler(logging.NullHandler())
+
+# name → module that defines it; imported on first attribute access (PEP 562).
+_LAZY = {
+    "EmotionModel": "voc.sentiment",
+    "Normalizer": "voc.normalize",
+    "Segmenter": "voc.segment",
+    "SentimentModel": "voc.sentiment",
+    "TransformerSentiment": "voc.sentiment",
+    "detect_script": "voc.normalize",
+    "split_clauses": "voc.segment",
+    "stopwords": "voc.segment",
+}
+
+__all__ = [
+    "ConfigError",
+    "Dialogue",
+    "Document",
+    "Emotion",
+    "EmotionModel",
+    "InputError",
+    "ModelLoadError",
+    "ModelNotFoundError",
+    "Normalizer",
+    "NotFittedError",
+    "Opinion",
+    "Pipeline",
+    "STEPS",
+    "Segmenter",
+    "Sentiment",
+    "SentimentModel",
+    "Span",
+    "Token",
+    "TransformerSentiment",
+    "Turn",
+    "VocError",
+    "VocWarning",
+    "__version__",
+    "analyze",
+    "analyze_frame",
+    "detect_script",
+    "emotion",
+    "get_default_pipeline",
+    "normalize",
+    "segment",
+    "sentiment",
+    "set_default_pipeline",
+    "split_clauses",
+    "stopwords",
+    "tokenize",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'voc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,80 @@
+"""Checking what callers pass in: one place for the rules, one wording for the errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import InputError
+
+__all__ = ["as_text", "as_texts", "is_missing"]
+
+
+def is_missing(value: Any) -> bool:
+    """True for ``None`` and float NaN (what pandas uses for a missing cell)."""
+    if value is None:
+        return True
+    try:
+        return isinstance(value, float) and math.isnan(value)
+    except TypeError:  # pragma: no cover - exotic floats
+        return False
+
+
+def as_text(value: Any, *, what: str = "text") -> str:
+    """Return ``value`` as ``str`` or raise :class:`InputError` saying how to fix it.
+
+    ``bytes`` are decoded as UTF-8 (a BOM is dropped), then GB18030, the two
+    encodings Chinese dumps come in; anything else that is not a ``str`` is
+    rejected rather than guessed at (``str(123)`` is rarely what a caller meant).
+
+    >>> as_text("好评".encode("gb18030"))
+    '好评'
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raw = bytes(value)
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                return raw.decode(enc)
+            except UnicodeDecodeError:
+                continue
+        raise InputError(
+            f"{what} is bytes that are neither UTF-8 nor GB18030; decode it yourself "
+            "(e.g. data.decode('big5')) and pass a str"
+        )
+    if is_missing(value):
+        raise InputError(
+            f"{what} is {value!r}; expected a str. Drop or fill missing values first "
+            "(df[col].fillna('')), or use voc.analyze_frame, which reports missing rows "
+            "instead of failing"
+        )
+    if isinstance(value, (list, tuple)) or (
+        isinstance(value, Iterable) and not isinstance(value, (dict,))
+        and type(value).__name__ in {"Series", "ndarray", "generator"}
+    ):
+        raise InputError(
+            f"{what} must be a single str, got {type(value).__name__}; "
+            "for many texts use pipe(texts) or voc.analyze_frame(df, text_col=...)"
+        )
+    raise InputError(
+        f"{what} must be a str, got {type(value).__name__} ({value!r:.40}); "
+        "convert it with str() if that is really text"
+    )
+
+
+def as_texts(values: Any, *, what: str = "texts") -> Iterable[Any]:
+    """Check that ``values`` is an iterable of texts, not one bare string.
+
+    Elements are checked lazily by the consumer (with :func:`as_text`), so a
+    generator stays a generator.
+    """
+    if isinstance(values, (str, bytes)):
+        raise InputError(
+            f"{what} must be an iterable of str, got a single {type(values).__name__}; "
+            "wrap it in a list, or call the single-text function (e.g. voc.analyze(text))"
+        )
+    if not isinstance(values, Iterable):
+        raise InputError(f"{what} must be an iterable of str, got {type(values).__name__}")
+    return values
