@@ -32,6 +32,7 @@ __all__ = [
     "Pipeline",
     "analyze_frame",
     "get_default_pipeline",
+    "output_columns",
     "set_default_pipeline",
 ]
 
@@ -249,7 +250,44 @@ def set_default_pipeline(pipeline: Pipeline | None) -> None:
         _default = pipeline
 
 
+# One pipeline per process and step set, for process pools, Spark and Dask workers:
+# the models load once per worker. Keyed by configuration, so callers never share settings.
+_WORKER_PIPELINES: dict[tuple[str, ...], Pipeline] = {}
+_WORKER_LOCK = threading.Lock()
+
+
+def _worker_pipeline(steps: tuple[str, ...], pipeline: Pipeline | None = None) -> Pipeline:
+    if pipeline is not None:
+        return pipeline
+    with _WORKER_LOCK:
+        p = _WORKER_PIPELINES.get(steps)
+        if p is None:
+            p = _WORKER_PIPELINES[steps] = Pipeline(steps=steps)
+        return p
+
+
 # -- DataFrame in, DataFrame out -------------------------------------------------
+def output_columns(steps: Iterable[str] | str | None = None) -> list[tuple[str, str]]:
+    """The columns :func:`analyze_frame` adds for ``steps``, as ``(name, kind)``.
+
+    ``kind`` is one of ``"string"``, ``"double"``, ``"long"``, ``"list[string]"``
+    — what the Spark and Dask adapters turn into their schemas.
+
+    >>> output_columns("sentiment")[:2]
+    [('text_norm', 'string'), ('sentiment_label', 'string')]
+    """
+    chosen = _check_steps(steps)
+    cols = [("text_norm", "string")]
+    if "segment" in chosen:
+        cols.append(("words", "list[string]"))
+    if "sentiment" in chosen:
+        cols += [("sentiment_label", "string"), ("sentiment_polarity", "double"), ("sentiment_score", "double")]
+    if "emotion" in chosen:
+        cols.append(("emotion_label", "string"))
+    cols.append(("voc_error", "string"))
+    return cols
+
+
 def _columns_for(doc: Document | None, steps: Sequence[str], error: str | None) -> dict[str, Any]:
     row: dict[str, Any] = {"text_norm": doc.text if doc is not None else None}
     if "segment" in steps:
@@ -299,9 +337,59 @@ def _analyze_rows(pipeline: Pipeline, texts: Sequence[Any], steps: tuple[str, ..
     return rows  # type: ignore[return-value]
 
 
-def _analyze_chunk(args: tuple[Pipeline, list[Any], tuple[str, ...], int]) -> list[dict[str, Any]]:
-    pipeline, texts, steps, batch_size = args
-    return _analyze_rows(pipeline, texts, steps, batch_size)
+_POOL_PIPELINE: Pipeline | None = None  # set once in each worker process by _init_pool_worker
+
+
+def _init_pool_worker(pipeline: Pipeline) -> None:
+    global _POOL_PIPELINE
+    _POOL_PIPELINE = pipeline
+
+
+def _analyze_chunk(args: tuple[list[Any], tuple[str, ...], int]) -> list[dict[str, Any]]:
+    texts, steps, batch_size = args
+    assert _POOL_PIPELINE is not None, "worker not initialised"
+    return _analyze_rows(_POOL_PIPELINE, texts, steps, batch_size)
+
+
+class RowAnalyzer:
+    """Analyse lists of cells into row dicts, in this process or a pool that lives across calls.
+
+    The CLI feeds it chunk after chunk; the worker processes (``spawn``, so no
+    lock held by another thread is copied) receive the loaded pipeline once.
+    Results equal the serial run, in order.
+    """
+
+    def __init__(self, pipeline: Pipeline, steps: tuple[str, ...], *, n_jobs: int = 1,
+                 batch_size: int = 512) -> None:
+        self.pipeline, self.steps, self.n_jobs, self.batch_size = pipeline, steps, n_jobs, batch_size
+        self._pool: Any = None
+
+    def __enter__(self) -> RowAnalyzer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _get_pool(self) -> Any:
+        if self._pool is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            for s in self.steps:  # load here once; each worker unpickles the loaded models once
+                self.pipeline.get(s)
+            self.pipeline.get_normalizer()
+            self._pool = ProcessPoolExecutor(max_workers=self.n_jobs, mp_context=mp.get_context("spawn"),
+                                             initializer=_init_pool_worker, initargs=(self.pipeline,))
+        return self._pool
+
+    def analyze(self, texts: Sequence[Any]) -> list[dict[str, Any]]:
+        if self.n_jobs == 1 or len(texts) < 2 * self.batch_size:
+            return _analyze_rows(self.pipeline, texts, self.steps, self.batch_size)
+        size = max(self.batch_size, -(-len(texts) // (self.n_jobs * 4)))
+        chunks = [(list(texts[i:i + size]), self.steps, self.batch_size) for i in range(0, len(texts), size)]
+        return [r for part in self._get_pool().map(_analyze_chunk, chunks) for r in part]
 
 
 def analyze_frame(
@@ -362,20 +450,8 @@ def analyze_frame(
     chosen = _check_steps(steps)
     p = pipeline or get_default_pipeline()
     texts = df[text_col].tolist()
-    if n_jobs == 1 or len(texts) < 2 * batch_size:
-        rows = _analyze_rows(p, texts, chosen, batch_size)
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        for s in chosen:  # load once here, ship to workers pickled
-            p.get(s)
-        p.get_normalizer()
-        size = max(batch_size, -(-len(texts) // (n_jobs * 4)))
-        chunks = [(p, texts[i:i + size], chosen, batch_size) for i in range(0, len(texts), size)]
-        ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as ex:
-            rows = [r for part in ex.map(_analyze_chunk, chunks) for r in part]
+    with RowAnalyzer(p, chosen, n_jobs=n_jobs, batch_size=batch_size) as analyzer:
+        rows = analyzer.analyze(texts)
     out = pd.DataFrame(rows, index=df.index)
     failed = int(out["voc_error"].notna().sum())
     if failed:

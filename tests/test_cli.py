@@ -1,0 +1,118 @@
+"""The voc command and chunked I/O: formats, encodings, failed rows, resume."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from voc import io as vio
+from voc.cli import main
+from voc.errors import ConfigError, InputError
+
+REVIEWS = ["物流很快，好评！", "客服态度太差了😡", "", "軟體很好用", "请问几点发货？", "质量不错"]
+
+
+def _csv(tmp_path, texts=REVIEWS, encoding="utf-8", name="in.csv"):
+    path = tmp_path / name
+    pd.DataFrame({"id": [f"r{i}" for i in range(len(texts))], "review": texts}).to_csv(
+        path, index=False, encoding=encoding)
+    return path
+
+
+def test_analyze_csv_keeps_good_rows_in_order_and_reports_failed(tmp_path, capsys):
+    src = _csv(tmp_path)
+    out = tmp_path / "out.csv"
+    code = main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--id-col", "id",
+                 "--steps", "segment", "--chunksize", "2"])
+    result = pd.read_csv(out)
+    errors = pd.read_csv(tmp_path / "out.errors.csv")
+    assert code == 1  # one row failed
+    assert result["id"].tolist() == ["r0", "r1", "r3", "r4", "r5"]
+    assert errors["id"].tolist() == ["r2"] and "missing" in errors.loc[0, "error"]
+    assert len(result) + len(errors) == len(REVIEWS)  # nothing lost
+    assert "6 rows in, 5 written" in capsys.readouterr().err
+
+
+def test_analyze_all_good_exits_zero_and_writes_no_errors_file(tmp_path):
+    src = _csv(tmp_path, texts=["好评", "差评"])
+    out = tmp_path / "out.jsonl"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--steps", "segment"]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["words"] for r in rows] == [["好评"], ["差评"]]
+    assert [r["row"] for r in rows] == [0, 1]
+    assert not (tmp_path / "out.errors.jsonl").exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_encodings_are_detected(tmp_path, encoding):
+    src = _csv(tmp_path, texts=["物流很快", "包装破损"], encoding=encoding)
+    assert vio.detect_encoding(src) in {"utf-8-sig", "gb18030"}
+    frame = next(vio.read_chunks(src))
+    assert frame["review"].tolist() == ["物流很快", "包装破损"]
+    assert list(frame.columns) == ["id", "review"]  # no BOM glued to the first header
+
+
+def test_too_long_text_is_a_failed_row(tmp_path):
+    src = _csv(tmp_path, texts=["好评", "长" * 500])
+    out = tmp_path / "out.csv"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--steps", "segment",
+                 "--max-chars", "100"]) == 1
+    assert "max-chars" in pd.read_csv(tmp_path / "out.errors.csv").loc[0, "error"]
+
+
+def test_resume_continues_where_it_stopped(tmp_path):
+    texts = [f"第{i}条评论，物流很快" for i in range(10)]
+    src = _csv(tmp_path, texts=texts)
+    out = tmp_path / "out.csv"
+    full = tmp_path / "full.csv"
+    main(["analyze", str(src), "-o", str(full), "--text-col", "review", "--steps", "segment"])
+    # simulate an interrupted run: a checkpoint after 4 rows and a half-written chunk after it
+    main(["analyze", str(_csv(tmp_path, texts=texts[:4], name="head.csv")), "-o", str(out),
+          "--text-col", "review", "--steps", "segment"])
+    size = out.stat().st_size
+    (tmp_path / "out.csv.voc-progress").write_text(json.dumps(
+        {"rows": 4, "failed": 0, "output_bytes": size, "errors_bytes": 0}))
+    with open(out, "a", encoding="utf-8") as fh:
+        fh.write("4,garbage from a chunk cut off half-way")
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--steps", "segment",
+                 "--resume", "--chunksize", "3"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(full))
+    assert not (tmp_path / "out.csv.voc-progress").exists()
+
+
+def test_stdin_to_stdout_jsonl():
+    lines = "\n".join(json.dumps({"review": t}, ensure_ascii=False) for t in ["好评", "差评"]) + "\n"
+    proc = subprocess.run([sys.executable, "-m", "voc", "analyze", "-", "-o", "-", "--text-col", "review",
+                           "--steps", "segment"], input=lines, capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x)["words"] for x in proc.stdout.splitlines()] == [["好评"], ["差评"]]
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    src = _csv(tmp_path)
+    assert main(["analyze", str(src), "-o", str(tmp_path / "o.csv"), "--text-col", "nope"]) == 2
+    assert "column 'nope'" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o.csv"), "--text-col", "x"]) == 2
+    assert main(["analyze", str(src), "-o", str(tmp_path / "o.txt"), "--text-col", "review"]) == 2
+
+
+def test_help_shows_an_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    assert "example:" in capsys.readouterr().out
+
+
+def test_format_and_reader_errors(tmp_path):
+    with pytest.raises(ConfigError, match="extension"):
+        vio.format_of("dump.doc")
+    assert vio.format_of("a.tsv") == "tsv" and vio.format_of("-") == "jsonl"
+    with pytest.raises(InputError, match="does not exist"):
+        next(vio.read_chunks(tmp_path / "nope.csv"))
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"review\n\xff\xfe\xfa\x80\x81\xfe\n")
+    with pytest.raises(InputError, match="neither UTF-8 nor GB18030"):
+        vio.detect_encoding(bad)

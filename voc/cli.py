@@ -1,0 +1,227 @@
+"""The ``voc`` command: analyse review dumps from the shell.
+
+Exit codes: 0 every row analysed; 1 some rows failed (see the errors file);
+2 bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import VocError
+
+__all__ = ["main"]
+
+ANALYZE_EXAMPLE = """\
+example:
+  voc analyze reviews.csv -o scored.csv --text-col review --id-col id --steps sentiment,emotion
+  cat reviews.jsonl | voc analyze - -o - --text-col review > scored.jsonl
+rows that cannot be analysed go to OUTPUT.errors.<ext> (or --errors) with their id and reason."""
+
+EVAL_EXAMPLE = """\
+example:
+  voc eval labelled.csv --text-col review --label-col label [--model my_model/]"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(prog="voc", description="Chinese voice-of-customer analytics.")
+    p.add_argument("--version", action="version", version=f"voc {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("analyze", help="score every text of a dump", epilog=ANALYZE_EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("input", help="csv, tsv, jsonl, parquet or xlsx file; '-' for JSON lines on stdin")
+    a.add_argument("-o", "--output", required=True, help="output file (format by extension); '-' for stdout")
+    a.add_argument("--text-col", required=True, help="column holding the texts")
+    a.add_argument("--id-col", help="column identifying rows (default: the row number)")
+    a.add_argument("--steps", help="comma-separated subset of: segment,sentiment,emotion (default: all)")
+    a.add_argument("--chunksize", type=int, default=10_000, help="rows per chunk (bounds memory)")
+    a.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    a.add_argument("--encoding", help="input encoding (default: detect UTF-8 / GB18030)")
+    a.add_argument("--errors", help="where failed rows go (default: beside the output)")
+    a.add_argument("--max-chars", type=int, default=100_000,
+                   help="texts longer than this are reported as failed rows (default 100000)")
+    a.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run: keep what OUTPUT already holds and skip those rows")
+
+    e = sub.add_parser("eval", help="evaluate the sentiment model on a labelled file", epilog=EVAL_EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("input", help="labelled csv/tsv/jsonl/parquet/xlsx file")
+    e.add_argument("--text-col", required=True)
+    e.add_argument("--label-col", required=True)
+    e.add_argument("--model", help="folder of a saved SentimentModel (default: the shipped one)")
+    return p
+
+
+def _errors_path(output: str, given: str | None) -> str:
+    if given:
+        return given
+    if output == "-":
+        return "voc-errors.jsonl"
+    out = Path(output)
+    return str(out.with_name(out.stem + ".errors" + out.suffix))
+
+
+def _count_lines(path: str) -> int | None:
+    """Rough row count for the ETA (lines in a text file); None when unknown."""
+    if path == "-" or Path(path).suffix.lower() not in {".csv", ".tsv", ".jsonl", ".json", ".ndjson"}:
+        return None
+    n = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            n += block.count(b"\n")
+    return n
+
+
+class _Checkpoint:
+    """``OUTPUT.voc-progress``: rows done and the byte sizes of the output and errors files after them.
+
+    Written after every chunk, once both files are flushed; ``--resume`` truncates the files back
+    to those sizes (dropping a chunk cut off half-way) and skips the rows already done.
+    """
+
+    def __init__(self, output: str, errors: str) -> None:
+        self.path = Path(output + ".voc-progress")
+        self.output, self.errors = Path(output), Path(errors)
+
+    def load(self) -> dict[str, int]:
+        import json
+
+        if not self.path.exists():
+            return {"rows": 0, "failed": 0, "output_bytes": 0, "errors_bytes": 0}
+        return json.loads(self.path.read_text(encoding="utf-8"))
+
+    def restore(self) -> dict[str, int]:
+        state = self.load()
+        for f, size in ((self.output, state["output_bytes"]), (self.errors, state["errors_bytes"])):
+            if f.exists():
+                with open(f, "r+b") as fh:
+                    fh.truncate(size)
+        return state
+
+    def save(self, rows: int, failed: int) -> None:
+        import json
+        import os
+
+        state = {"rows": rows, "failed": failed,
+                 "output_bytes": self.output.stat().st_size if self.output.exists() else 0,
+                 "errors_bytes": self.errors.stat().st_size if self.errors.exists() else 0}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .errors import ConfigError
+    from .io import ChunkWriter, format_of, read_chunks
+    from .pipeline import Pipeline, RowAnalyzer, _check_steps
+
+    steps = _check_steps(args.steps)
+    if args.chunksize < 1 or args.workers < 1:
+        raise ConfigError(f"--chunksize and --workers must be >= 1, got {args.chunksize} and {args.workers}")
+    pipeline = Pipeline(steps=steps)
+    err_path = _errors_path(args.output, args.errors)
+    streamable = args.output != "-" and format_of(args.output) in {"csv", "tsv", "jsonl"}
+    checkpoint = _Checkpoint(args.output, err_path) if streamable else None
+    skip = n_failed = 0
+    if args.resume:
+        if checkpoint is None:
+            raise ConfigError("--resume needs a csv, tsv or jsonl OUTPUT file (not '-', parquet or xlsx)")
+        state = checkpoint.restore()
+        skip, n_failed = state["rows"], state["failed"]
+    tty = sys.stderr.isatty()
+    total = _count_lines(args.input) if tty else None
+    n_in = 0
+    start = time.perf_counter()
+    with ChunkWriter(args.output, append=skip > 0) as out, \
+            ChunkWriter(err_path, fmt=format_of(err_path), append=skip > 0) as errs, \
+            RowAnalyzer(pipeline, steps, n_jobs=args.workers) as analyzer:
+        for chunk in read_chunks(args.input, chunksize=args.chunksize, encoding=args.encoding):
+            if args.text_col not in chunk.columns:
+                raise ConfigError(f"column {args.text_col!r} not in {args.input}; columns: {list(chunk.columns)}")
+            if n_in + len(chunk) <= skip:  # done in an earlier run
+                n_in += len(chunk)
+                continue
+            if n_in < skip:
+                chunk = chunk.iloc[skip - n_in:]
+                n_in = skip
+            id_name = args.id_col or "row"
+            ids = chunk[args.id_col] if args.id_col else pd.Series(range(n_in, n_in + len(chunk)), index=chunk.index)
+            texts = chunk[args.text_col].tolist()
+            too_long = [isinstance(t, str) and len(t) > args.max_chars for t in texts]
+            rows = analyzer.analyze([None if tl else t for t, tl in zip(texts, too_long)])
+            result = pd.DataFrame(rows, index=chunk.index)
+            result.loc[too_long, "voc_error"] = f"text longer than --max-chars={args.max_chars}"
+            failed = result["voc_error"].notna()
+            keep = chunk.drop(columns=[c for c in result.columns if c in chunk.columns])
+            good = pd.concat([keep, result.drop(columns=["voc_error"])], axis=1)[~failed]
+            if not args.id_col:
+                good.insert(0, "row", ids[~failed].values)
+            if len(good):
+                out.write(good)
+            if failed.any():
+                errs.write(pd.DataFrame({id_name: ids[failed].values, "error": result.loc[failed, "voc_error"].values}))
+            n_in += len(chunk)
+            n_failed += int(failed.sum())
+            if checkpoint is not None:
+                checkpoint.save(n_in, n_failed)
+            if tty:
+                elapsed = max(time.perf_counter() - start, 1e-9)
+                rate = (n_in - skip) / elapsed
+                eta = f"  ETA {max(total - n_in, 0) / rate:,.0f}s" if total and rate else ""
+                print(f"\r{n_in:,} rows  {rate:,.0f} rows/s  {n_failed:,} failed{eta}   ", end="", file=sys.stderr)
+    if tty:
+        print(file=sys.stderr)
+    if checkpoint is not None:
+        checkpoint.clear()
+    print(f"voc analyze: {n_in} rows in, {n_in - n_failed} written to {args.output}, "
+          f"{n_failed} failed" + (f" (see {err_path})" if n_failed else ""), file=sys.stderr)
+    if not n_failed and Path(err_path).exists() and Path(err_path).stat().st_size == 0:
+        Path(err_path).unlink()
+    return 1 if n_failed else 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .io import read_chunks
+    from .sentiment import SentimentModel
+    from .sentiment.evaluate import evaluate
+
+    frame = pd.concat(list(read_chunks(args.input)), ignore_index=True)
+    for col in (args.text_col, args.label_col):
+        if col not in frame.columns:
+            raise VocError(f"column {col!r} not in {args.input}; columns: {list(frame.columns)}")
+    model = SentimentModel.load(args.model)
+    report = evaluate(model, frame[args.text_col].fillna("").tolist(), frame[args.label_col].tolist())
+    print(report)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``voc`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "analyze":
+            return _analyze(args)
+        if args.command == "eval":
+            return _eval(args)
+    except VocError as err:
+        print(f"voc {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    return 2  # pragma: no cover - argparse enforces a command
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
