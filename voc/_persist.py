@@ -35,6 +35,7 @@ def save_artifact(path: str | os.PathLike[str], *, kind: str, version: int,
     os.close(fd)
     try:
         np.savez_compressed(tmp, **arrays)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; shipped models must be readable by everyone
         os.replace(tmp, folder / "arrays.npz")
     finally:
         if os.path.exists(tmp):
@@ -84,6 +85,7 @@ def _atomic_write(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
