@@ -1,0 +1,261 @@
+"""RiskDetector: flags, score/severity/level, sequence rules, model signals, pickling, streaming."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from voc import Dialogue, InputError, Span, Turn
+from voc.alerts import RiskDetector, RiskFlag, RiskReport
+
+from .conftest import dialogue
+
+THREAT = dialogue(("客户", "第三次打电话了，还是没人处理"), ("客服", "非常抱歉"),
+                  ("客户", "再不解决我就打12315投诉"), id="t1")
+CALM = dialogue(("客户", "请问这款手机支持双卡吗"), ("客服", "支持的"), ("客户", "好的，谢谢"), id="c1")
+
+
+def level_of(x: float, levels) -> str:
+    low, med, high = levels
+    return "high" if x >= high else "medium" if x >= med else "low" if x >= low else "none"
+
+
+def test_report_shape_and_reprs(detector):
+    rep = detector.assess(THREAT)
+    assert isinstance(rep, RiskReport) and rep.dialogue_id == "t1"
+    assert rep.level == "high"
+    assert {"repeated_contact", "regulator_threat", "complaint_threat"} <= set(rep.categories)
+    assert rep.first_turn == 0
+    f = rep.flags[0]
+    assert isinstance(f, RiskFlag) and isinstance(f.evidence, Span)
+    assert "\n" not in repr(f) and f.category in repr(f) and f.rule in repr(f)
+    assert repr(rep).startswith("RiskReport(id='t1', high, score=")
+    for f in rep.flags:
+        assert THREAT.turns[f.turn].text[f.evidence.start:f.evidence.end] == f.evidence.text
+        assert f.evidence.label == f.category
+
+
+def test_score_severity_level_are_consistent(detector, rules_only):
+    levels = detector.ruleset.levels
+    for d in (THREAT, CALM, dialogue(("客户", "我要投诉")), dialogue(("客服", "您好"))):
+        for det in (detector, rules_only):
+            rep = det.assess(d)
+            assert 0.0 <= rep.score <= 1.0 and 0.0 <= rep.severity <= 1.0
+            assert rep.level == level_of(max(rep.score, rep.severity), levels)
+        assert rules_only.assess(d).score == rules_only.assess(d).severity
+        assert rules_only.assess(d).model_score is None
+        assert detector.assess(d).model_score is not None
+
+
+def test_severity_is_a_noisy_or_of_rule_weights(rules_only):
+    rs = rules_only.ruleset
+    w = {r.id: r.weight for r in rs.rules}
+    rep = rules_only.assess(dialogue(("客户", "我要找律师起诉你们，还要去工信部")))
+    assert {f.rule for f in rep.flags} == {"legal.action", "regulator.agency"}
+    expected = 1 - (1 - w["legal.action"]) * (1 - w["regulator.agency"])
+    assert rep.severity == pytest.approx(expected)
+    # the same rule in two turns counts once
+    rep2 = rules_only.assess(dialogue(("客户", "我要找律师"), ("客户", "律师函已经写好了")))
+    assert len(rep2.flags) == 2 and rep2.severity == pytest.approx(w["legal.action"])
+
+
+def test_calm_dialogue_is_calm_and_scores_below_a_threat(detector):
+    calm, threat = detector.assess(CALM), detector.assess(THREAT)
+    assert calm.flags == () and calm.level in ("none", "low")
+    assert calm.score < threat.score and calm.model_score < threat.model_score
+
+
+def test_resolution_discounts_severity(rules_only):
+    a = rules_only.assess(dialogue(("客户", "第三次打电话了，快递还是没到")))
+    b = rules_only.assess(dialogue(("客户", "第三次打电话了，快递还是没到"), ("客服", "已加急"),
+                                   ("客户", "收到了，谢谢")))
+    assert b.resolved and not a.resolved
+    assert b.severity == pytest.approx(a.severity * rules_only.ruleset.settings["resolved_discount"])
+    c = rules_only.assess(dialogue(("客户", "第三次打电话了"), ("客户", "还是没解决，谢谢你们的敷衍")))
+    assert not c.resolved
+
+
+def test_same_problem_repeated_is_repeated_contact(rules_only):
+    text = "快递三天没有更新物流信息了，麻烦帮我查一下"
+    rep = rules_only.assess(dialogue(("客户", text), ("客服", "好的"), ("客户", text)))
+    flags = [f for f in rep.flags if f.rule == "repeat.same_problem"]
+    assert len(flags) == 1 and flags[0].turn == 2 and "turn 0" in flags[0].evidence.label
+    rep = rules_only.assess(dialogue(("客户", text), ("客服", "好的"), ("客户", "谢谢，收到了")))
+    assert not [f for f in rep.flags if f.rule == "repeat.same_problem"]
+
+
+@pytest.mark.parametrize("t0, later", [
+    (0.0, lambda s: 600.0 + s),
+    (datetime(2024, 5, 1, 9, 0), lambda s: datetime(2024, 5, 1, 9, 10) + timedelta(seconds=s)),
+])
+def test_slow_response_from_timestamps(rules_only, t0, later):
+    rep = rules_only.assess(dialogue(("客户", "在吗", t0), ("客服", "您好", later(0))))
+    assert [(f.rule, f.turn) for f in rep.flags] == [("slow.reply_gap", 1)]
+    assert "reply after 600s" in rep.flags[0].evidence.label
+    # a prompt reply is fine, and no timestamps means no gap rule
+    assert rules_only.assess(dialogue(("客户", "在吗", t0), ("客服", "您好", t0))).flags == ()
+    assert rules_only.assess(dialogue(("客户", "在吗"), ("客服", "您好"))).flags == ()
+
+
+def test_unanswered_follow_up_flags_when_it_arrives(rules_only):
+    mon = rules_only.monitor()
+    assert mon.feed(Turn("客户", "在吗", 0.0)) == []
+    assert mon.feed(Turn("客户", "你好？", 100.0)) == []
+    new = mon.feed(Turn("客户", "请回复", 400.0))
+    assert [f.rule for f in new] == ["slow.reply_gap"]
+    assert mon.feed(Turn("客服", "抱歉久等", 500.0)) == []  # the stretch is flagged once
+
+
+def test_bad_timestamp_is_an_input_error(rules_only):
+    with pytest.raises(InputError, match="Turn.ts"):
+        rules_only.assess(dialogue(("客户", "在吗", "9点")))
+
+
+def fake_signals(table):
+    def signal(text):
+        return table.get(text, (0.0, 0.0))
+    return signal
+
+
+def test_negative_trend_and_anger_from_model_signals():
+    table = {"你好，问一下宽带": (0.2, 0.0), "怎么又断了": (-0.3, 0.2), "太失望了，气死我了": (-0.8, 0.9)}
+    det = RiskDetector(signals=fake_signals(table), scorer=None)
+    d = dialogue(("客户", "你好，问一下宽带"), ("客服", "您好"), ("客户", "怎么又断了"), ("客服", "抱歉"),
+                 ("客户", "太失望了，气死我了"))
+    rep = det.assess(d)
+    trend = [f for f in rep.flags if f.category == "negative_trend"]
+    assert {f.rule for f in trend} == {"model.negative_trend", "model.anger"}
+    assert all(f.turn == 4 for f in trend)
+    # streaming raises them on the turn that causes them
+    mon = det.monitor()
+    got = [mon.feed(t) for t in d.turns]
+    assert [f.rule for f in got[4] if f.category == "negative_trend"] == ["model.negative_trend", "model.anger"]
+    assert not any(f.category == "negative_trend" for fl in got[:4] for f in fl)
+    # a steady mood raises nothing
+    flat = RiskDetector(signals=lambda t: (-0.2, 0.1), scorer=None)
+    assert not [f for f in flat.assess(d).flags if f.category == "negative_trend"]
+
+
+def test_bad_options_are_config_errors():
+    from voc import ConfigError
+
+    with pytest.raises(ConfigError, match="signals must be"):
+        RiskDetector(signals="yes").ruleset
+    with pytest.raises(ConfigError, match="scorer must be"):
+        RiskDetector(signals=None, scorer=3).ruleset
+    with pytest.raises(ConfigError, match="batch_size"):
+        list(RiskDetector(signals=None).pipe([CALM], batch_size=0))
+
+
+def test_inputs_are_checked(detector):
+    with pytest.raises(InputError, match="voc.Dialogue"):
+        detector.assess("我要投诉")
+    with pytest.raises(InputError, match="voc.Turn"):
+        detector.monitor().feed("我要投诉")
+    with pytest.raises(InputError, match="iterable of voc.Dialogue"):
+        list(detector.pipe(THREAT))
+    # a plain list of turns is accepted
+    assert detector.assess(list(THREAT.turns)).level == "high"
+
+
+def test_pipe_equals_assess_and_keeps_order(detector):
+    ds = [THREAT, CALM, dialogue(("客户", "")), dialogue(), dialogue(("客服", "您好"))] * 3
+    piped = list(detector.pipe(ds, batch_size=4))
+    single = [detector.assess(d) for d in ds]
+    assert [r.flags for r in piped] == [r.flags for r in single]
+    assert [r.level for r in piped] == [r.level for r in single]
+    assert [r.score for r in piped] == pytest.approx([r.score for r in single])
+
+
+def test_monitor_matches_assess(detector):
+    for d in (THREAT, CALM):
+        mon = detector.monitor()
+        fed = [f for t in d.turns for f in mon.feed(t, dialogue_id=d.id)]
+        rep = mon.report(d.id)
+        ref = detector.assess(d)
+        assert tuple(fed) == rep.flags == ref.flags
+        assert rep.score == pytest.approx(ref.score, abs=1e-9)
+        assert rep.level == ref.level
+
+
+def test_monitor_keeps_dialogues_apart_and_forgets_on_close(rules_only):
+    mon = rules_only.monitor()
+    mon.feed(Turn("客户", "我要投诉"), dialogue_id="a")
+    mon.feed(Turn("客户", "谢谢"), dialogue_id="b")
+    assert mon.report("a").categories == ("complaint_threat",)
+    assert mon.report("b").flags == ()
+    assert mon.report("never-seen").level == "none"
+    assert mon.dialogue_ids == ["a", "b"] and len(mon) == 2
+    final = mon.close("a")
+    assert final.categories == ("complaint_threat",) and mon.dialogue_ids == ["b"]
+    assert mon.report("a").flags == ()
+
+
+def test_monitor_is_thread_safe_across_dialogues(detector):
+    dialogues = [Dialogue(THREAT.turns, id=f"t{i}") if i % 2 else Dialogue(CALM.turns, id=f"c{i}")
+                 for i in range(40)]
+    mon = detector.monitor()
+    errors: list[BaseException] = []
+
+    def work(chunk):
+        try:
+            for d in chunk:
+                for t in d.turns:
+                    mon.feed(t, dialogue_id=d.id)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(dialogues[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for d in dialogues:
+        ref = detector.assess(d)
+        rep = mon.report(d.id)
+        assert rep.flags == ref.flags and rep.score == pytest.approx(ref.score, abs=1e-9)
+
+
+def test_detector_pickles_and_is_lazy(detector):
+    fresh = RiskDetector(signals=None)
+    assert fresh._engine is None  # __init__ only stores
+    clone = pickle.loads(pickle.dumps(detector))
+    assert clone._engine is None
+    a, b = detector.assess(THREAT), clone.assess(THREAT)
+    assert a.flags == b.flags and a.score == b.score
+    rep = pickle.loads(pickle.dumps(a))
+    assert rep == a
+
+
+def test_user_rules_survive_pickling(tmp_path):
+    det = RiskDetector({"rules": [{"id": "x.vip", "category": "escalation_request", "keywords": ["贵宾"]}]},
+                       signals=None, scorer=None)
+    clone = pickle.loads(pickle.dumps(det))
+    assert clone.assess(dialogue(("客户", "我是贵宾"))).categories == ("escalation_request",)
+
+
+def test_empty_dialogues(detector):
+    rep = detector.assess(Dialogue(()))
+    assert rep.flags == () and rep.level in ("none", "low")
+    assert detector.assess(dialogue(("客户", None))).flags == ()
+
+
+def test_short_replies_are_not_read_by_the_models():
+    seen: list[str] = []
+
+    def signal(text):
+        seen.append(text)
+        return (-0.9, 0.0) if "没" in text else (0.3, 0.0)
+
+    det = RiskDetector(signals=signal, scorer=None)
+    d = dialogue(("客户", "你好，我想问一下退货流程"), ("客服", "还有别的问题吗"), ("客户", "没了"))
+    rep = det.assess(d)
+    assert seen == ["你好，我想问一下退货流程"] and rep.flags == ()
+    mon = det.monitor()
+    for t in d.turns:
+        mon.feed(t)
+    assert seen[1:] == ["你好，我想问一下退货流程"]
