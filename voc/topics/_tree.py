@@ -1,0 +1,1002 @@
+"""TopicTree: a labelled, frequency-ranked topic hierarchy of customer texts."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from .._input import as_text, as_texts, is_missing
+from .._types import Document, Opinion
+from ..errors import ConfigError, InputError, NotFittedError
+from ._features import Featurizer, LocalEncoder, _l2
+from ._labels import GENERIC_WORDS, PhraseTable, phrases_of
+from ._text import Analyzer
+
+__all__ = ["OTHER_LABEL", "TopicNode", "TopicTree"]
+
+logger = logging.getLogger(__name__)
+
+OTHER_LABEL = "其他"
+_KIND = "voc.topics.TopicTree"
+_VERSION = 1
+_POLARITIES = ("negative", "neutral", "positive")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNode:
+    """One node of a :class:`TopicTree`.
+
+    ``share`` is ``size`` over all texts the tree has seen; ``sentiment`` maps
+    negative / neutral / positive to their share of the node's texts (empty
+    when no sentiment was given to ``fit``); ``examples`` are the texts
+    nearest the node's centre. ``is_other`` marks the explicit 其他 nodes
+    that hold texts with no topic words. ``category`` is the anchored
+    taxonomy level-1 name (``anchor=True``), shared by a level-1 node's
+    descendants; ``""`` when the tree is not anchored.
+    """
+
+    id: int
+    level: int
+    parent: int | None
+    label: str
+    keywords: tuple[str, ...]
+    size: int
+    share: float
+    examples: tuple[str, ...] = ()
+    sentiment: Mapping[str, float] = field(default_factory=dict)
+    children: tuple[int, ...] = ()
+    is_other: bool = False
+    category: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sentiment", MappingProxyType(dict(self.sentiment)))
+
+    def __reduce__(self):
+        return (_rebuild_node, (self.to_dict(),))
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.level, self.label, self.size))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        d["sentiment"] = dict(self.sentiment)
+        d["keywords"] = list(self.keywords)
+        d["examples"] = list(self.examples)
+        d["children"] = list(self.children)
+        return d
+
+    def __repr__(self) -> str:
+        return (f"TopicNode({self.id}, L{self.level}, {self.label!r}, size={self.size}, "
+                f"share={self.share:.1%})")
+
+
+def _rebuild_node(d: dict[str, Any]) -> TopicNode:
+    return TopicNode(**{**d, "keywords": tuple(d["keywords"]), "examples": tuple(d["examples"]),
+                        "children": tuple(d["children"])})
+
+
+class _Split:
+    """Mutable node record used while fitting (turned into TopicNode at the end)."""
+
+    __slots__ = ("members", "level", "parent", "children", "centroid", "center", "other", "id")
+
+    def __init__(self, members: np.ndarray, level: int, parent: _Split | None, *, other: bool = False) -> None:
+        self.members = members
+        self.level = level
+        self.parent = parent
+        self.children: list[_Split] = []
+        self.centroid: np.ndarray | None = None   # in the parent's residual space
+        self.center: np.ndarray | None = None     # mean removed before splitting this node
+        self.other = other
+        self.id = -1
+
+
+def _per_level(value: Any, levels: int, name: str, cast: type) -> list[Any]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [cast(value)] * levels
+    try:
+        vals = [cast(v) for v in value]
+    except (TypeError, ValueError):
+        raise ConfigError(f"TopicTree option {name} must be a number or one number per level, got {value!r}") from None
+    if not vals:
+        raise ConfigError(f"TopicTree option {name} is empty; give one number per level")
+    return (vals + [vals[-1]] * levels)[:levels]
+
+
+class TopicTree:
+    """Cluster texts into a labelled topic hierarchy ranked by frequency.
+
+    Level 1 are broad themes, deeper levels split each theme into the groups
+    its own texts form. The number of nodes adapts to the data: every split
+    tries 2 … ``max_children`` groups and keeps the number whose groups are
+    best separated (silhouette on a sample), and does not split a node whose
+    texts form no separated groups. Texts with no topic words go to an
+    explicit 其他 node at every level, so ``sum(size)`` per level is always
+    the number of texts.
+
+    Parameters
+    ----------
+    levels
+        Depth of the tree (1 or more); ``paths_`` has one id per level.
+    max_children
+        Most children per split, one number or one per level.
+    min_share
+        Smallest node, as a share of all texts, one number or one per level;
+        smaller groups are merged into their nearest sibling.
+    min_size
+        Smallest node in texts (whatever ``min_share`` says).
+    n_keywords, n_examples
+        How many keywords and central examples each node keeps.
+    encoder
+        Path of a local sentence-transformers or transformers checkpoint whose
+        embeddings join voc's own features (never downloaded); ``None`` uses
+        voc's TF-IDF + shipped word vectors only.
+    weights
+        Weight of each view in the joined vector: ``{"vectors": 1.0, "lsa": 1.0, "encoder": 1.0}``.
+    anchor
+        ``True``: name each level-1 node after the closest level-1 category of
+        voc's default taxonomy (产品质量, 物流配送, 客服服务 …; stored in
+        ``TopicNode.category``, and the label becomes ``"物流配送"`` or, when
+        two nodes share a category, ``"物流配送·<phrase>"``); a path: the same
+        with your taxonomy file in voc's taxonomy format; ``False``: data-driven
+        labels only.
+    random_state
+        Seed for sampling and k-means.
+
+    Attributes
+    ----------
+    nodes_ : list[TopicNode]
+        Every node, level by level, largest first among siblings.
+    paths_ : list[tuple[int, ...]]
+        For each text seen by ``fit``/``partial_fit``, its node id at each level.
+
+    Examples
+    --------
+    >>> texts = ["物流太慢了", "快递三天才到", "物流很快", "屏幕有划痕", "屏幕碎了", "屏幕划痕明显"] * 5
+    >>> tree = TopicTree(levels=2, min_size=2).fit(texts)
+    >>> len(tree.paths_) == len(texts)
+    True
+    >>> tree.paths_[0][0] != tree.paths_[3][0]
+    True
+    """
+
+    def __init__(self, *, levels: int = 3, max_children: int | Sequence[int] = (12, 8, 6),
+                 min_share: float | Sequence[float] = (0.01, 0.003, 0.001), min_size: int = 3,
+                 n_keywords: int = 10, n_examples: int = 3, encoder: str | None = None,
+                 weights: Mapping[str, float] | None = None, anchor: bool | str = False,
+                 random_state: int = 0) -> None:
+        self.levels = levels
+        self.max_children = max_children
+        self.min_share = min_share
+        self.min_size = min_size
+        self.n_keywords = n_keywords
+        self.n_examples = n_examples
+        self.encoder = encoder
+        self.weights = weights
+        self.anchor = anchor
+        self.random_state = random_state
+        self._lock = threading.Lock()
+
+    # -- scikit-learn style parameters ----------------------------------------
+    _PARAMS = ("levels", "max_children", "min_share", "min_size", "n_keywords", "n_examples",
+               "encoder", "weights", "anchor", "random_state")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments, as a dict."""
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **params: Any) -> TopicTree:
+        for k, v in params.items():
+            if k not in self._PARAMS:
+                raise ConfigError(f"TopicTree has no parameter {k!r}; valid: {', '.join(self._PARAMS)}")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        fitted = f", {len(self.nodes_)} nodes" if hasattr(self, "nodes_") else ""
+        return f"TopicTree(levels={self.levels}{fitted})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_lock", None)
+        state.pop("_encoder_obj", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    # -- validation ------------------------------------------------------------
+    def _check_params(self) -> None:
+        if not isinstance(self.anchor, (bool, str, Path)):
+            raise ConfigError(f"TopicTree anchor must be True, False or a taxonomy file path, got {self.anchor!r}")
+        if isinstance(self.levels, bool) or not isinstance(self.levels, int) or self.levels < 1:
+            raise ConfigError(f"TopicTree levels must be an int >= 1, got {self.levels!r}")
+        for k in _per_level(self.max_children, self.levels, "max_children", int):
+            if k < 1:
+                raise ConfigError(f"TopicTree max_children must be >= 1, got {self.max_children!r}")
+        for s in _per_level(self.min_share, self.levels, "min_share", float):
+            if not 0 <= s < 1:
+                raise ConfigError(f"TopicTree min_share must be in [0, 1), got {self.min_share!r}")
+        for name in ("min_size", "n_keywords", "n_examples"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ConfigError(f"TopicTree {name} must be an int >= 0, got {v!r}")
+        if self.weights is not None and not isinstance(self.weights, Mapping):
+            raise ConfigError(f"TopicTree weights must be a dict like {{'vectors': 1.0, 'lsa': 0.5}}, got {self.weights!r}")
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "nodes_"):
+            raise NotFittedError("this TopicTree is not fitted yet; call fit(texts) or TopicTree.load(path) first")
+
+    @staticmethod
+    def _texts(texts: Any) -> list[str]:
+        return [_as_topic_text(t, i) for i, t in enumerate(as_texts(texts))]
+
+    @staticmethod
+    def _texts_and_sentiment(texts: Any) -> tuple[list[str], list[Any] | None]:
+        """Texts, plus the polarity carried by Documents / Opinions (None when none carry one)."""
+        items = list(as_texts(texts))
+        out = [_as_topic_text(t, i) for i, t in enumerate(items)]
+        senti: list[Any] = []
+        found = False
+        for t in items:
+            if isinstance(t, Document) and t.sentiment is not None:
+                senti.append(t.sentiment.label)
+                found = True
+            elif isinstance(t, Opinion):
+                senti.append(t.polarity)
+                found = True
+            else:
+                senti.append(None)
+        return out, (senti if found else None)
+
+    def _analyzer(self) -> Analyzer:
+        a = self.__dict__.get("_analyzer_obj")
+        if a is None:
+            a = self._analyzer_obj = Analyzer()
+        return a
+
+    def _encoder(self) -> LocalEncoder | None:
+        if self.encoder is None:
+            return None
+        enc = self.__dict__.get("_encoder_obj")
+        if enc is None:
+            with self._lock:
+                enc = self.__dict__.get("_encoder_obj")
+                if enc is None:
+                    enc = self._encoder_obj = LocalEncoder(self.encoder)
+        return enc
+
+    def _encode(self, texts: list[str]) -> np.ndarray | None:
+        enc = self._encoder()
+        if enc is None:
+            return None
+        norm = self._analyzer()
+        return enc.encode([norm.normalize(t) for t in texts])
+
+    def _vectors(self, texts: list[str], words: list[list[str]]) -> np.ndarray:
+        return self.featurizer_.transform(words, self._encode(texts))
+
+    # -- fitting ---------------------------------------------------------------
+    def fit(self, texts: Iterable[str], *, sentiment: Sequence[Any] | None = None) -> TopicTree:
+        """Build the tree from ``texts``.
+
+        Parameters
+        ----------
+        texts
+            Consultation questions, complaints, reviews (str), analysed
+            :class:`voc.Document` objects (their normalised text; their
+            sentiment fills ``sentiment``) or :class:`voc.Opinion` units
+            (aspect + opinion words; their polarity fills ``sentiment``).
+            Missing values (None/NaN) count as empty texts (node 其他).
+        sentiment
+            Optional, one per text: a label (negative/neutral/positive), a
+            polarity in [-1, 1], or a :class:`voc.Sentiment`; gives each node
+            its sentiment mix.
+
+        Returns
+        -------
+        TopicTree
+            ``self``, fitted.
+        """
+        self._check_params()
+        texts, carried = self._texts_and_sentiment(texts)
+        if sentiment is None:
+            sentiment = carried
+        n = len(texts)
+        if n == 0:
+            raise InputError("TopicTree.fit got no texts; pass a non-empty list of str")
+        senti = self._sentiments(sentiment, n)
+        from ._vectors import default_vectors
+
+        an = self._analyzer()
+        words, _ = an.analyze(texts, keep_tokens=False)
+        self.featurizer_ = Featurizer(weights=dict(self.weights) if self.weights else None,
+                                      random_state=self.random_state)
+        x = self.featurizer_.fit_transform(words, default_vectors(), self._encode(texts))
+        has = np.abs(x).sum(axis=1) > 0
+        root = _Split(np.arange(n), 0, None)
+        max_children = _per_level(self.max_children, self.levels, "max_children", int)
+        min_share = _per_level(self.min_share, self.levels, "min_share", float)
+        rng = np.random.RandomState(self.random_state)
+        self._grow(root, x, has, max_children, min_share, rng)
+        self._finish(root, x, texts, words, senti, n)
+        logger.info("TopicTree fitted on %d texts: %d nodes", n, len(self.nodes_))
+        return self
+
+    def _grow(self, root: _Split, x: np.ndarray, has: np.ndarray, max_children: list[int],
+              min_share: list[float], rng: np.random.RandomState) -> None:
+        n = len(x)
+        queue = [root]
+        while queue:
+            node = queue.pop(0)
+            level = node.level + 1
+            if level > self.levels:
+                continue
+            members = node.members
+            if node is root:
+                good = members[has[members]]
+                empty = members[~has[members]]
+            else:
+                good, empty = members, members[:0]
+            if node.other:
+                child = _Split(members, level, node, other=True)
+                node.children = [child]
+                node.center = np.zeros(x.shape[1], np.float32)
+                child.centroid = np.zeros(x.shape[1], np.float32)
+                queue.append(child)
+                continue
+            min_size = max(self.min_size, int(math.ceil(min_share[level - 1] * n)))
+            center = x[good].mean(axis=0) if len(good) else np.zeros(x.shape[1], np.float32)
+            node.center = center.astype(np.float32)
+            y = _l2(x[good] - center)
+            labels, cents = _split(y, max_children[level - 1], min_size, rng, level)
+            for j in range(len(cents)):
+                child = _Split(good[labels == j], level, node)
+                child.centroid = cents[j]
+                node.children.append(child)
+            node.children.sort(key=lambda c: -len(c.members))
+            if node is root:  # the explicit 其他 branch for texts without topic words
+                other = _Split(empty, level, node, other=True)
+                other.centroid = np.zeros(x.shape[1], np.float32)
+                node.children.append(other)
+            queue.extend(node.children)
+
+    def _finish(self, root: _Split, x: np.ndarray, texts: list[str], words: list[list[str]],
+                senti: np.ndarray | None, n: int) -> None:
+        # ids level by level, siblings by size
+        order: list[_Split] = []
+        frontier = [root]
+        while frontier:
+            nxt = []
+            for node in frontier:
+                nxt.extend(node.children)
+            order.extend(nxt)
+            frontier = nxt
+        # breadth-first already groups by level; keep parents' order inside a level
+        for i, s in enumerate(order):
+            s.id = i
+        dim = x.shape[1]
+        self.centers_ = np.zeros((len(order) + 1, dim), np.float32)   # row 0: root
+        self.centroids_ = np.zeros((len(order), dim), np.float32)
+        self.centers_[0] = root.center if root.center is not None else 0
+        for s in order:
+            self.centroids_[s.id] = s.centroid if s.centroid is not None else 0
+            if s.center is not None:
+                self.centers_[s.id + 1] = s.center
+        self._children = [[c.id for c in root.children]] + [[c.id for c in s.children] for s in order]
+        self._other = np.array([s.other for s in order], dtype=bool)
+        self._level = np.array([s.level for s in order], dtype=np.int16)
+        self._parent = np.array([-1 if s.parent is root else s.parent.id for s in order], dtype=np.int64)
+        paths = self._route(x)
+        self.paths_ = [tuple(int(v) for v in row) for row in paths]
+        self._paths_array = paths
+        self._total = n
+        self._build_nodes(x, paths, texts, words, senti)
+
+    # -- routing (shared by fit and transform, so fit's paths == transform's) ----
+    def _route(self, x: np.ndarray) -> np.ndarray:
+        n = len(x)
+        out = np.zeros((n, self.levels), dtype=np.int64)
+        has = np.abs(x).sum(axis=1) > 0
+        current = np.full(n, -1, dtype=np.int64)  # -1 = root
+        for lv in range(self.levels):
+            nxt = np.empty(n, dtype=np.int64)
+            for parent in np.unique(current):
+                rows = np.where(current == parent)[0]
+                kids = self._children[parent + 1]
+                if len(kids) == 0:  # cannot happen in a well-formed tree
+                    raise NotFittedError("TopicTree is corrupt: a node has no children")
+                kids_arr = np.asarray(kids)
+                other = kids_arr[self._other[kids_arr]]
+                real = kids_arr[~self._other[kids_arr]]
+                if len(real) == 0:
+                    nxt[rows] = kids_arr[0]
+                    continue
+                y = _l2(x[rows] - self.centers_[parent + 1])
+                c = self.centroids_[real]
+                score = y @ c.T - 0.5 * (c * c).sum(axis=1)[None, :]
+                pick = real[np.argmax(score, axis=1)]
+                if lv == 0 and len(other):
+                    pick = np.where(has[rows], pick, other[0])
+                nxt[rows] = pick
+            out[:, lv] = nxt
+            current = nxt
+        return out
+
+    # -- node summaries --------------------------------------------------------
+    def _build_nodes(self, x: np.ndarray, paths: np.ndarray, texts: list[str],
+                     words: list[list[str]], senti: np.ndarray | None) -> None:
+        import scipy.sparse as sp
+
+        n_nodes = len(self._level)
+        members = [np.where(paths[:, self._level[i] - 1] == i)[0] for i in range(n_nodes)]
+        an = self._analyzer()
+        stop = an.stopwords
+        # a bounded sample of each leaf; every node's sample is the union of its leaves'
+        rng = np.random.RandomState(self.random_state)
+        leaves = [i for i in range(n_nodes) if self._level[i] == self.levels]
+        cap = max(20, min(300, 12000 // max(len(leaves), 1)))
+        picks = []
+        for i in leaves:
+            m = members[i]
+            picks.append(np.sort(rng.choice(m, cap, replace=False)) if len(m) > cap else m)
+        pool = np.unique(np.concatenate(picks)) if picks else np.zeros(0, np.int64)
+        tagged = an.tag([texts[j] for j in pool])
+        phrases = PhraseTable([phrases_of(t, stop) for t in tagged])
+        unigrams = PhraseTable([dict.fromkeys(words[j], 1) for j in pool])
+        # membership: node × pool position (a pool text belongs to one node per level)
+        pos_in_pool = {int(j): k for k, j in enumerate(pool)}
+        rows, cols = [], []
+        for lv in range(self.levels):
+            for k, j in enumerate(pool):
+                rows.append(int(paths[j, lv]))
+                cols.append(k)
+        member = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_nodes, len(pool)))
+        n_in = np.asarray(member.sum(axis=1)).ravel().astype(int)
+        pc, wc = phrases.counts(member), unigrams.counts(member)
+        p_all = sp.csr_matrix(phrases.matrix.sum(axis=0))
+        w_all = sp.csr_matrix(unigrams.matrix.sum(axis=0))
+        del pos_in_pool
+        labels: dict[int, str] = {}
+        keywords: dict[int, list[str]] = {}
+        for i in range(n_nodes):  # parents come before children (breadth-first ids)
+            if self._other[i]:
+                labels[i], keywords[i] = OTHER_LABEL, []
+                continue
+            p = int(self._parent[i])
+            sibs = self._children[p + 1]
+            ctx_p, ctx_w, n_ctx = (p_all, w_all, len(pool)) if p < 0 else (pc[p], wc[p], int(n_in[p]))
+            if len(sibs) == 1 and p >= 0:  # an only child: contrast with its parent's context
+                pp = int(self._parent[p])
+                ctx_p, ctx_w, n_ctx = (p_all, w_all, len(pool)) if pp < 0 else (pc[pp], wc[pp], int(n_in[pp]))
+            kw = unigrams.rank(wc[i], int(n_in[i]), ctx_w, n_ctx, top=self.n_keywords,
+                               exclude=GENERIC_WORDS)
+            keywords[i] = [w for w, _ in kw]
+            if len(sibs) == 1 and p >= 0:
+                labels[i] = labels[p]
+                continue
+            used = {labels[s] for s in sibs if s in labels}
+            a = p
+            while a >= 0:  # never repeat an ancestor's label
+                used.add(labels[a])
+                a = int(self._parent[a])
+            ranked = phrases.rank(pc[i], int(n_in[i]), ctx_p, n_ctx, top=5, phrase_bonus=1.0, exclude=used,
+                                  alpha=0.5, min_share=0.03, min_count=3, prefer=keywords[i][:3])
+            labels[i] = ranked[0][0] if ranked else _fallback_label(keywords[i], used, labels[p] if p >= 0 else "")
+        category = self._anchor_categories(labels, keywords)
+        nodes: list[TopicNode] = []
+        for i in range(n_nodes):
+            m = members[i]
+            nodes.append(TopicNode(
+                id=i, level=int(self._level[i]),
+                parent=None if self._parent[i] < 0 else int(self._parent[i]),
+                label=labels[i], keywords=tuple(keywords[i]), size=int(len(m)),
+                share=float(len(m) / max(self._total, 1)),
+                examples=tuple(self._examples(i, m, x, texts)),
+                sentiment=_mix(senti[m]) if senti is not None and len(m) else {},
+                children=tuple(self._children[i + 1]), is_other=bool(self._other[i]),
+                category=category.get(i, ""),
+            ))
+        self.nodes_ = nodes
+
+    def _anchor_categories(self, labels: dict[int, str], keywords: dict[int, list[str]]) -> dict[int, str]:
+        """Taxonomy level-1 name per node (descendants inherit), relabelling level 1 in place."""
+        if not self.anchor:
+            return {}
+        from ._anchor import Anchor
+        from ._vectors import default_vectors
+
+        anchor = Anchor(self.anchor, self._analyzer(), default_vectors())
+        out: dict[int, str] = {}
+        level1 = [i for i in range(len(self._level)) if self._level[i] == 1]
+        for i in level1:
+            out[i] = OTHER_LABEL if self._other[i] else anchor.category([labels[i], *keywords[i]], OTHER_LABEL)
+        counts: dict[str, int] = {}
+        for i in level1:
+            counts[out[i]] = counts.get(out[i], 0) + 1
+        for i in level1:
+            if not self._other[i]:
+                labels[i] = out[i] if counts[out[i]] == 1 else f"{out[i]}·{labels[i]}"
+        for i in range(len(self._level)):
+            if self._level[i] > 1:
+                out[i] = out[int(self._parent[i])]
+        return out
+
+    def _examples(self, i: int, m: np.ndarray, x: np.ndarray, texts: list[str]) -> list[str]:
+        if self.n_examples == 0 or len(m) == 0:
+            return []
+        if self._other[i]:
+            return [texts[j] for j in m[: self.n_examples]]
+        p = int(self._parent[i])
+        cand = m if len(m) <= 2000 else np.random.RandomState(self.random_state).choice(m, 2000, replace=False)
+        y = _l2(x[cand] - self.centers_[p + 1])
+        c = self.centroids_[i]
+        sim = y @ (c / (np.linalg.norm(c) + 1e-12))
+        lengths = np.array([len(texts[j]) for j in cand])
+        sim = sim - 0.2 * ((lengths < 6) | (lengths > 80))  # readable examples first
+        out: list[str] = []
+        for j in cand[np.argsort(-sim)]:
+            t = texts[j].strip()
+            if t and t not in out:
+                out.append(t if len(t) <= 120 else t[:119] + "…")
+            if len(out) >= self.n_examples:
+                break
+        return out
+
+    @staticmethod
+    def _sentiments(sentiment: Sequence[Any] | None, n: int) -> np.ndarray | None:
+        if sentiment is None:
+            return None
+        vals = list(sentiment)
+        if len(vals) != n:
+            raise InputError(f"sentiment has {len(vals)} values for {n} texts; give one per text or None")
+        out = np.full(n, -1, dtype=np.int8)
+        for i, v in enumerate(vals):
+            if is_missing(v):
+                continue
+            label = getattr(v, "label", v)
+            if isinstance(label, str):
+                if label not in _POLARITIES:
+                    raise InputError(f"sentiment[{i}] is {label!r}; expected one of {_POLARITIES} or a polarity in [-1, 1]")
+                out[i] = _POLARITIES.index(label)
+            elif isinstance(label, (int, float, np.integer, np.floating)):
+                out[i] = 0 if label < -0.1 else (2 if label > 0.1 else 1)
+            else:
+                raise InputError(f"sentiment[{i}] is a {type(v).__name__}; expected a label, a number or a voc.Sentiment")
+        return out
+
+    # -- using a fitted tree ---------------------------------------------------
+    def transform(self, texts: Iterable[str], *, batch_size: int = 4096) -> list[tuple[int, ...]]:
+        """The path (one node id per level) of each new text in the fitted tree.
+
+        Streams: texts are read and routed ``batch_size`` at a time, so memory
+        stays bounded whatever the number of texts (see :meth:`itransform`).
+        """
+        return list(self.itransform(texts, batch_size=batch_size))
+
+    def itransform(self, texts: Iterable[str], *, batch_size: int = 4096) -> Iterator[tuple[int, ...]]:
+        """Lazy :meth:`transform`: yields one path per text, in order."""
+        self._check_fitted()
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
+        batch: list[str] = []
+        for i, t in enumerate(as_texts(texts)):
+            batch.append(_as_topic_text(t, i))
+            if len(batch) >= batch_size:
+                yield from self._route_texts(batch)
+                batch = []
+        if batch:
+            yield from self._route_texts(batch)
+
+    def _route_texts(self, texts: list[str]) -> list[tuple[int, ...]]:
+        words, _ = self._analyzer().analyze(texts, keep_tokens=False)
+        x = self._vectors(texts, words)
+        return [tuple(int(v) for v in row) for row in self._route(x)]
+
+    def partial_fit(self, texts: Iterable[str], *, sentiment: Sequence[Any] | None = None) -> TopicTree:
+        """Add a new batch to a fitted tree (fits from scratch when not fitted yet).
+
+        New texts are routed into the existing nodes, sizes and shares are
+        updated, ``paths_`` grows, and each node's centre moves towards its new
+        texts (a running mean, as in mini-batch k-means), so the tree follows
+        slow drift. Labels stay; refit to rebuild the tree when topics change.
+        """
+        if not hasattr(self, "nodes_"):
+            return self.fit(texts, sentiment=sentiment)
+        texts, carried = self._texts_and_sentiment(texts)
+        if sentiment is None:
+            sentiment = carried
+        if not texts:
+            return self
+        senti = self._sentiments(sentiment, len(texts))
+        words, _ = self._analyzer().analyze(texts, keep_tokens=False)
+        x = self._vectors(texts, words)
+        paths = self._route(x)
+        counts = np.zeros(len(self.nodes_), dtype=np.int64)
+        for lv in range(self.levels):
+            np.add.at(counts, paths[:, lv], 1)
+        old_sizes = np.array([nd.size for nd in self.nodes_], dtype=np.float64)
+        # running-mean update of the centroids in each parent's residual space
+        for i in np.where(counts > 0)[0]:
+            if self._other[i]:
+                continue
+            lv = self._level[i] - 1
+            rows = np.where(paths[:, lv] == i)[0]
+            p = int(self._parent[i])
+            y = _l2(x[rows] - self.centers_[p + 1])
+            w = counts[i] / (old_sizes[i] + counts[i])
+            self.centroids_[i] = (1 - w) * self.centroids_[i] + w * y.mean(axis=0)
+        self._total += len(texts)
+        self.paths_.extend(tuple(int(v) for v in row) for row in paths)
+        self._paths_array = np.vstack([self._paths_array, paths])
+        new_nodes = []
+        for nd in self.nodes_:
+            size = nd.size + int(counts[nd.id])
+            mix = dict(nd.sentiment)
+            if senti is not None and counts[nd.id]:
+                rows = np.where(paths[:, nd.level - 1] == nd.id)[0]
+                new = _mix(senti[rows])
+                mix = {k: (mix.get(k, 0.0) * nd.size + new.get(k, 0.0) * len(rows)) / size for k in _POLARITIES}
+            new_nodes.append(_rebuild_node({**nd.to_dict(), "size": size, "share": size / self._total,
+                                            "sentiment": mix}))
+        self.nodes_ = new_nodes
+        return self
+
+    update = partial_fit
+
+    # -- views -------------------------------------------------------------------
+    def node(self, id: int) -> TopicNode:
+        """The node with this id."""
+        self._check_fitted()
+        try:
+            return self.nodes_[id]
+        except (IndexError, TypeError):
+            raise InputError(f"no topic node with id {id!r}; ids run 0..{len(self.nodes_) - 1}") from None
+
+    def label_path(self, path: Sequence[int], sep: str = " > ") -> str:
+        """The labels along a path, e.g. ``物流配送 > 送货慢 > 三天才到``."""
+        self._check_fitted()
+        return sep.join(self.nodes_[i].label for i in path)
+
+    def to_frame(self) -> Any:
+        """One row per node: id, level, parent, label, path, keywords, size, share, sentiment, examples.
+
+        Rows are level by level, siblings largest first.
+        """
+        import pandas as pd
+
+        self._check_fitted()
+        rows = []
+        for nd in self.nodes_:
+            chain = [nd]
+            while chain[-1].parent is not None:
+                chain.append(self.nodes_[chain[-1].parent])
+            row = {"id": nd.id, "level": nd.level, "parent": nd.parent, "label": nd.label,
+                   "path": " > ".join(c.label for c in reversed(chain)),
+                   "keywords": list(nd.keywords), "size": nd.size, "share": nd.share,
+                   "examples": list(nd.examples), "is_other": nd.is_other, "category": nd.category}
+            for k in _POLARITIES:
+                row[f"sentiment_{k}"] = nd.sentiment.get(k, np.nan) if nd.sentiment else np.nan
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        if frame[[f"sentiment_{k}" for k in _POLARITIES]].isna().all().all():
+            frame = frame.drop(columns=[f"sentiment_{k}" for k in _POLARITIES])
+        frame["parent"] = frame["parent"].astype("Int64")
+        return frame
+
+    def topics_over_time(self, dates: Sequence[Any], *, freq: str = "W", level: int | None = None,
+                         paths: Sequence[Sequence[int]] | None = None, z: float = 2.58,
+                         min_count: int = 5) -> Any:
+        """Mentions and rates of each node per period, with change and a rise flag.
+
+        Parameters
+        ----------
+        dates
+            One date per text of ``paths`` (default: the texts behind ``paths_``).
+        freq
+            A pandas period alias: ``"D"``, ``"W"``, ``"M"``, ``"Q"``…
+        level
+            Only this level (default: all levels).
+        paths
+            Paths from :meth:`transform` for new texts, instead of ``paths_``.
+        z, min_count
+            A rise is flagged when the node's rate is up on the previous
+            period by more than ``z`` standard errors (two-proportion z-test)
+            and the node has at least ``min_count`` mentions in the period.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``period, node, level, label, count, total, rate, prev_rate,
+            change, z, rising``, sorted by period then node.
+        """
+        import pandas as pd
+
+        self._check_fitted()
+        arr = self._paths_array if paths is None else np.asarray([tuple(p) for p in paths], dtype=np.int64)
+        dates = list(dates)
+        if len(dates) != len(arr):
+            raise InputError(f"topics_over_time got {len(dates)} dates for {len(arr)} texts; give one date per text")
+        try:
+            stamp = pd.to_datetime(pd.Series(dates), errors="raise")
+        except (ValueError, TypeError) as err:
+            raise InputError(f"topics_over_time could not read the dates as dates ({err}); pass datetimes or ISO strings") from err
+        if stamp.dt.tz is not None:
+            stamp = stamp.dt.tz_localize(None)
+        try:
+            period = stamp.dt.to_period(freq)
+        except ValueError as err:
+            raise ConfigError(f"freq={freq!r} is not a pandas period alias (D, W, M, Q, Y); {err}") from err
+        levels = range(self.levels) if level is None else [self._level_index(level)]
+        frames = []
+        for lv in levels:
+            frames.append(pd.DataFrame({"period": period, "node": arr[:, lv]}))
+        long = pd.concat(frames, ignore_index=True)
+        counts = long.groupby(["period", "node"]).size().unstack(fill_value=0)
+        totals = period.value_counts().reindex(counts.index).astype(float)
+        full_index = pd.period_range(counts.index.min(), counts.index.max(), freq=counts.index.freq)
+        counts = counts.reindex(full_index, fill_value=0)
+        totals = totals.reindex(full_index, fill_value=0.0)
+        rate = counts.div(totals.replace(0, np.nan), axis=0).fillna(0.0)
+        prev_rate = rate.shift(1)
+        prev_tot = totals.shift(1)
+        pooled = (counts + counts.shift(1)).div((totals + prev_tot).replace(0, np.nan), axis=0)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / totals.replace(0, np.nan)).values[:, None]
+                     + pooled * (1 - pooled) * (1 / prev_tot.replace(0, np.nan)).values[:, None])
+        zs = (rate - prev_rate) / se.replace(0, np.nan)
+        out = counts.stack().rename("count").to_frame()
+        out["total"] = np.repeat(totals.values, counts.shape[1]).astype(int)
+        out["rate"] = rate.stack().values
+        out["prev_rate"] = prev_rate.stack(future_stack=True).values if _future_stack() else prev_rate.stack(dropna=False).values
+        out["change"] = out["rate"] - out["prev_rate"]
+        out["z"] = zs.stack(future_stack=True).values if _future_stack() else zs.stack(dropna=False).values
+        out = out.reset_index()
+        out.columns = ["period", "node", *out.columns[2:]]
+        out["rising"] = (out["z"] > z) & (out["count"] >= min_count)
+        out["level"] = [int(self._level[i]) for i in out["node"]]
+        out["label"] = [self.nodes_[i].label for i in out["node"]]
+        cols = ["period", "node", "level", "label", "count", "total", "rate", "prev_rate", "change", "z", "rising"]
+        return out[cols].sort_values(["period", "level", "node"]).reset_index(drop=True)
+
+    def associations(self, *, level: int = 2, groups: Sequence[Any] | None = None,
+                     texts: Sequence[str] | None = None, min_count: int = 3) -> Any:
+        """Pairs of nodes that are raised together, with support and lift.
+
+        Two texts are "together" when they share a group (``groups``: one id
+        per text of ``paths_``, e.g. a customer, order or dialogue id). With
+        ``texts`` instead, each text is split into clauses that are routed
+        separately, so a review saying both "物流慢" and "包装破" links the two
+        nodes. One of the two is required.
+
+        Parameters
+        ----------
+        level
+            The level whose nodes are paired.
+        groups
+            One group id per text of ``paths_``.
+        texts
+            Texts whose clauses are routed and paired (any texts, not only the fitted ones).
+        min_count
+            Pairs seen fewer times are left out.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``a, b, label_a, label_b, count, support, lift``, highest lift first.
+        """
+        import pandas as pd
+
+        self._check_fitted()
+        lv = self._level_index(level)
+        if groups is not None:
+            groups = list(groups)
+            if len(groups) != len(self._paths_array):
+                raise InputError(f"associations got {len(groups)} groups for {len(self._paths_array)} texts; give one per text")
+            bags = pd.DataFrame({"g": groups, "node": self._paths_array[:, lv]}).groupby("g")["node"].agg(lambda s: sorted(set(s)))
+            bag_list = list(bags)
+        elif texts is not None:
+            from ._text import clauses
+
+            texts = self._texts(texts)
+            an = self._analyzer()
+            _, toks = an.analyze(texts)
+            pieces, owner = [], []
+            for i, tk in enumerate(toks):
+                for cl in clauses(tk):
+                    pieces.append("".join(cl))
+                    owner.append(i)
+            paths = np.asarray(self._route_texts(pieces)) if pieces else np.zeros((0, self.levels), np.int64)
+            bag_map: dict[int, set[int]] = {}
+            for o, node in zip(owner, paths[:, lv] if len(paths) else []):
+                if not self._other[node]:
+                    bag_map.setdefault(o, set()).add(int(node))
+            bag_list = [sorted(v) for v in bag_map.values()] + [[] for _ in range(len(texts) - len(bag_map))]
+        else:
+            raise InputError("associations() needs groups= (one id per fitted text, e.g. customer or "
+                             "dialogue ids) or texts= (to link the topics of each text's clauses)")
+        n_bags = len(bag_list)
+        single: dict[int, int] = {}
+        pair: dict[tuple[int, int], int] = {}
+        for b in bag_list:
+            for a in b:
+                single[a] = single.get(a, 0) + 1
+            for i in range(len(b)):
+                for j in range(i + 1, len(b)):
+                    pair[(b[i], b[j])] = pair.get((b[i], b[j]), 0) + 1
+        rows = []
+        for (a, b), c in pair.items():
+            if c < min_count:
+                continue
+            lift = c * n_bags / (single[a] * single[b])
+            rows.append({"a": a, "b": b, "label_a": self.nodes_[a].label, "label_b": self.nodes_[b].label,
+                         "count": c, "support": c / n_bags, "lift": lift})
+        cols = ["a", "b", "label_a", "label_b", "count", "support", "lift"]
+        return pd.DataFrame(rows, columns=cols).sort_values(["lift", "count"], ascending=False).reset_index(drop=True)
+
+    def _level_index(self, level: int) -> int:
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= self.levels:
+            raise ConfigError(f"level must be an int in 1..{self.levels}, got {level!r}")
+        return level - 1
+
+    # -- persistence -----------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted tree to folder ``path`` (JSON + npz, no pickle)."""
+        from .._persist import save_artifact
+
+        self._check_fitted()
+        fmeta, farrays = self.featurizer_.to_arrays()
+        params = self.get_params()
+        params["max_children"] = _jsonable(params["max_children"])
+        params["min_share"] = _jsonable(params["min_share"])
+        params["weights"] = dict(params["weights"]) if params["weights"] else None
+        params["anchor"] = params["anchor"] if isinstance(params["anchor"], bool) else str(params["anchor"])
+        meta = {"params": params, "featurizer": fmeta, "nodes": [nd.to_dict() for nd in self.nodes_],
+                "children": self._children, "total": self._total}
+        arrays = {"centers": self.centers_, "centroids": self.centroids_, "other": self._other,
+                  "level": self._level, "parent": self._parent, "paths": self._paths_array,
+                  **{f"f_{k}": v for k, v in farrays.items()}}
+        return save_artifact(path, kind=_KIND, version=_VERSION, meta=meta, arrays=arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TopicTree:
+        """Read a tree written by :meth:`save`."""
+        from .._persist import load_artifact
+
+        meta, arrays = load_artifact(path, kind=_KIND, version=_VERSION)
+        tree = cls(**meta["params"])
+        tree.featurizer_ = Featurizer.from_arrays(
+            meta["featurizer"], {k[2:]: v for k, v in arrays.items() if k.startswith("f_")})
+        tree.centers_ = arrays["centers"].astype(np.float32)
+        tree.centroids_ = arrays["centroids"].astype(np.float32)
+        tree._other = arrays["other"].astype(bool)
+        tree._level = arrays["level"]
+        tree._parent = arrays["parent"]
+        tree._paths_array = arrays["paths"].astype(np.int64).reshape(-1, tree.levels)
+        tree.paths_ = [tuple(int(v) for v in row) for row in tree._paths_array]
+        tree._children = [list(c) for c in meta["children"]]
+        tree._total = int(meta["total"])
+        tree.nodes_ = [_rebuild_node(d) for d in meta["nodes"]]
+        return tree
+
+
+def _as_topic_text(value: Any, i: int) -> str:
+    """A text to cluster: str/bytes as is, a Document's normalised text, an opinion unit's words."""
+    if isinstance(value, Document):
+        return value.text
+    if isinstance(value, Opinion):
+        return f"{value.aspect}{value.opinion}"
+    return "" if is_missing(value) else as_text(value, what=f"texts[{i}]")
+
+
+def _future_stack() -> bool:
+    import pandas as pd
+
+    return int(pd.__version__.split(".")[0]) >= 2 and tuple(int(v) for v in pd.__version__.split(".")[:2]) >= (2, 1)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (int, float, str)) or v is None:
+        return v
+    return list(v)
+
+
+def _mix(codes: np.ndarray) -> dict[str, float]:
+    codes = codes[codes >= 0]
+    if len(codes) == 0:
+        return {}
+    c = np.bincount(codes, minlength=3) / len(codes)
+    return {k: float(v) for k, v in zip(_POLARITIES, c)}
+
+
+def _fallback_label(keywords: list[str], used: set[str], parent: str) -> str:
+    """A keyword not used nearby, else "<parent>·其他" (the rest of the parent)."""
+    for k in keywords:
+        if k not in used and len(k) >= 2:
+            return k
+    return f"{parent}·{OTHER_LABEL}" if parent else OTHER_LABEL
+
+
+def _silhouette(dist: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Mean silhouette from a precomputed distance matrix (one matrix product per k)."""
+    onehot = np.zeros((len(labels), k), dtype=np.float32)
+    onehot[np.arange(len(labels)), labels] = 1.0
+    sums = dist @ onehot
+    counts = onehot.sum(axis=0)
+    own = sums[np.arange(len(labels)), labels]
+    n_own = counts[labels]
+    a = np.where(n_own > 1, own / np.maximum(n_own - 1, 1), 0.0)
+    mean_other = sums / np.maximum(counts, 1)[None, :]
+    mean_other[np.arange(len(labels)), labels] = np.inf
+    mean_other[:, counts == 0] = np.inf
+    b = mean_other.min(axis=1)
+    s = np.where(n_own > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+def _split(y: np.ndarray, max_k: int, min_size: int, rng: np.random.RandomState,
+           level: int, tolerance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster unit rows ``y``: labels and centroids, the number of groups chosen by silhouette."""
+    from sklearn.cluster import KMeans
+
+    n = len(y)
+    one = (np.zeros(n, dtype=np.int64), y.mean(axis=0, keepdims=True) if n else np.zeros((1, y.shape[1]), np.float32))
+    k_hi = min(max_k, n // max(min_size, 1))
+    if k_hi < 2 or n < 2 * max(min_size, 2):
+        return one
+    m = 2500 if level == 1 else 800
+    sample = y if n <= m else y[rng.choice(n, m, replace=False)]
+    gram = sample @ sample.T
+    dist = np.sqrt(np.maximum(2.0 - 2.0 * gram, 0.0)).astype(np.float32)
+    if float(dist.max()) < 1e-6:
+        return one
+    best_k = 1
+    floor = 0.02 if level == 1 else 0.03   # below this, the texts form no separated groups
+    scores: dict[int, float] = {}
+    seed = int(rng.randint(2**31 - 1))
+    for k in range(2, k_hi + 1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning on duplicate points
+            km = KMeans(k, n_init=2 if level == 1 else 1, max_iter=60, random_state=seed).fit(sample)
+        if len(set(km.labels_)) < 2:
+            continue
+        scores[k] = _silhouette(dist, km.labels_, k)
+    logger.debug("level %d split of %d texts: silhouette by k %s", level, n, scores)
+    if scores and max(scores.values()) > floor:
+        # the fewest groups that are nearly as well separated as the best (broad themes first)
+        top = max(scores.values())
+        best_k = min(k for k, s in scores.items() if s >= top - tolerance * abs(top))
+    if best_k == 1:
+        return one
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        km = KMeans(best_k, n_init=3 if level == 1 else 1, max_iter=150 if level == 1 else 80,
+                    random_state=seed).fit(y)
+    labels, cents = km.labels_.astype(np.int64), km.cluster_centers_.astype(np.float32)
+    # merge groups smaller than min_size into their nearest sibling, smallest first
+    while len(cents) > 1:
+        sizes = np.bincount(labels, minlength=len(cents))
+        j = int(np.argmin(sizes))
+        if sizes[j] >= min_size:
+            break
+        d = ((cents - cents[j]) ** 2).sum(axis=1)
+        d[j] = np.inf
+        t = int(np.argmin(d))
+        labels[labels == j] = t
+        labels[labels > j] -= 1
+        cents = np.delete(cents, j, axis=0)
+        t = t - (t > j)
+        cents[t] = y[labels == t].mean(axis=0)
+    if len(cents) == 1:
+        return one
+    return labels, cents
