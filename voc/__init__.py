@@ -15,7 +15,7 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ._api import analyze, emotion, normalize, segment, sentiment, tokenize
+from ._api import analyze, emotion, normalize, opinions, segment, sentiment, tokenize
 from ._types import Dialogue, Document, Emotion, Opinion, Sentiment, Span, Token, Turn
 from .errors import (
     ConfigError,
@@ -31,7 +31,10 @@ from .pipeline import STEPS, Pipeline, analyze_frame, get_default_pipeline, set_
 if TYPE_CHECKING:  # pragma: no cover
     from .normalize import Normalizer, detect_script
     from .segment import Segmenter, split_clauses, stopwords
+    from .alerts import RiskDetector, RiskFlag, RiskReport
+    from .opinions import OpinionExtractor, Taxonomy, load_taxonomy, opinion_links, opinion_table
     from .sentiment import EmotionModel, SentimentModel, TransformerSentiment
+    from .topics import TopicNode, TopicTree
 
 __version__ = "0.1.0"
 
@@ -39,6 +42,16 @@ logging.getLogger("voc").addHandler(logging.NullHandler())
 
 # name → module that defines it; imported on first attribute access (PEP 562).
 _LAZY = {
+    "OpinionExtractor": "voc.opinions",
+    "RiskDetector": "voc.alerts",
+    "RiskFlag": "voc.alerts",
+    "RiskReport": "voc.alerts",
+    "Taxonomy": "voc.opinions",
+    "TopicNode": "voc.topics",
+    "TopicTree": "voc.topics",
+    "load_taxonomy": "voc.opinions",
+    "opinion_links": "voc.opinions",
+    "opinion_table": "voc.opinions",
     "EmotionModel": "voc.sentiment",
     "Normalizer": "voc.normalize",
     "Segmenter": "voc.segment",
@@ -61,13 +74,20 @@ __all__ = [
     "Normalizer",
     "NotFittedError",
     "Opinion",
+    "OpinionExtractor",
     "Pipeline",
+    "RiskDetector",
+    "RiskFlag",
+    "RiskReport",
     "STEPS",
     "Segmenter",
     "Sentiment",
     "SentimentModel",
     "Span",
+    "Taxonomy",
     "Token",
+    "TopicNode",
+    "TopicTree",
     "TransformerSentiment",
     "Turn",
     "VocError",
@@ -78,7 +98,11 @@ __all__ = [
     "detect_script",
     "emotion",
     "get_default_pipeline",
+    "load_taxonomy",
     "normalize",
+    "opinion_links",
+    "opinion_table",
+    "opinions",
     "segment",
     "sentiment",
     "set_default_pipeline",
@@ -88,7 +112,13 @@ __all__ = [
 ]
 
 
+# submodules reachable as attributes without an explicit import (voc.alerts.detect_spikes)
+_SUBMODULES = {"alerts", "dask", "io", "spark", "topics"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"voc.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'voc' has no attribute {name!r}")

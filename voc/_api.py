@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._input import as_text
-from ._types import Document, Emotion, Sentiment, Token
+from ._types import Document, Emotion, Opinion, Sentiment, Token
 from .pipeline import get_default_pipeline
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
 
-__all__ = ["analyze", "emotion", "normalize", "segment", "sentiment", "tokenize"]
+__all__ = ["analyze", "emotion", "normalize", "opinions", "segment", "sentiment", "tokenize"]
 
 
 def normalize(text: str) -> str:
@@ -74,6 +74,18 @@ def emotion(text: str) -> Emotion:
     doc = get_default_pipeline().run(text, steps=("segment", "emotion"))
     assert doc.emotion is not None
     return doc.emotion
+
+
+def opinions(text: str) -> list[Opinion]:
+    """Aspect–opinion–polarity units of a text, each with its three-level category.
+
+    >>> import voc
+    >>> [(o.aspect, o.opinion, o.polarity) for o in voc.opinions("物流很快，但是包装破损了")]
+    [('物流', '很快', 'positive'), ('包装', '破损了', 'negative')]
+    """
+    doc = get_default_pipeline().run(text, steps=("opinions",))
+    assert doc.opinions is not None
+    return list(doc.opinions)
 
 
 def analyze(text: str, *, id: object = None) -> Document:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["analyze", "meta_for"]
 
-_DTYPES = {"string": object, "double": "float64", "long": "int64", "list[string]": object}
+_DTYPES = {"string": object, "double": "float64", "long": "Int64", "list[string]": object, "opinions": object}
 
 
 def meta_for(frame: pd.DataFrame, steps: Iterable[str] | str | None = None) -> pd.DataFrame:
@@ -45,6 +45,8 @@ def _partition(frame: pd.DataFrame, text_col: str, steps: tuple[str, ...], pipel
     added = [n for n, _ in output_columns(steps)]
     rows = _analyze_rows(p, frame[text_col].tolist(), steps, batch_size)
     result = pd.DataFrame(rows, index=frame.index, columns=added)
+    if "n_opinions" in result.columns:
+        result["n_opinions"] = result["n_opinions"].astype("Int64")
     return pd.concat([frame.drop(columns=[c for c in added if c in frame.columns]), result], axis=1)
 
 

@@ -55,11 +55,18 @@ def _make_emotion() -> Any:
     return EmotionModel.load()
 
 
+def _make_opinions() -> Any:
+    from .opinions import OpinionExtractor
+
+    return OpinionExtractor.load()
+
+
 # name → factory of the default component; order is the order steps run in.
 _FACTORIES: dict[str, Callable[[], Any]] = {
     "segment": _make_segmenter,
     "sentiment": _make_sentiment,
     "emotion": _make_emotion,
+    "opinions": _make_opinions,
 }
 #: Every step a pipeline can run, in the order it runs them.
 STEPS: tuple[str, ...] = tuple(_FACTORIES)
@@ -88,7 +95,7 @@ class Pipeline:
     ----------
     steps
         Which steps to run after normalisation, from :data:`STEPS`
-        (``"segment"``, ``"sentiment"``, ``"emotion"``). Default: all.
+        (``"segment"``, ``"sentiment"``, ``"emotion"``, ``"opinions"``). Default: all.
         A list or a comma-separated string.
     normalizer
         A :class:`voc.Normalizer`; default ``Normalizer()``.
@@ -270,7 +277,8 @@ def _worker_pipeline(steps: tuple[str, ...], pipeline: Pipeline | None = None) -
 def output_columns(steps: Iterable[str] | str | None = None) -> list[tuple[str, str]]:
     """The columns :func:`analyze_frame` adds for ``steps``, as ``(name, kind)``.
 
-    ``kind`` is one of ``"string"``, ``"double"``, ``"long"``, ``"list[string]"``
+    ``kind`` is one of ``"string"``, ``"double"``, ``"long"``, ``"list[string]"``,
+    ``"opinions"`` (a list of opinion records, see ``voc.opinions.to_records``)
     — what the Spark and Dask adapters turn into their schemas.
 
     >>> output_columns("sentiment")[:2]
@@ -284,6 +292,8 @@ def output_columns(steps: Iterable[str] | str | None = None) -> list[tuple[str, 
         cols += [("sentiment_label", "string"), ("sentiment_polarity", "double"), ("sentiment_score", "double")]
     if "emotion" in chosen:
         cols.append(("emotion_label", "string"))
+    if "opinions" in chosen:
+        cols += [("opinions", "opinions"), ("n_opinions", "long")]
     cols.append(("voc_error", "string"))
     return cols
 
@@ -300,6 +310,12 @@ def _columns_for(doc: Document | None, steps: Sequence[str], error: str | None) 
     if "emotion" in steps:
         e = doc.emotion if doc is not None else None
         row["emotion_label"] = e.label if e else None
+    if "opinions" in steps:
+        from .opinions import to_records
+
+        ops = doc.opinions if doc is not None else None
+        row["opinions"] = to_records(ops) if ops is not None else None
+        row["n_opinions"] = len(ops) if ops is not None else None
     row["voc_error"] = error
     return row
 
@@ -405,7 +421,9 @@ def analyze_frame(
 
     Columns: ``text_norm``; with ``segment``: ``words``; with ``sentiment``:
     ``sentiment_label``, ``sentiment_polarity``, ``sentiment_score``; with
-    ``emotion``: ``emotion_label``; always ``voc_error`` (``None``, or why the
+    ``emotion``: ``emotion_label``; with ``opinions``: ``opinions`` (a list of
+    dicts: aspect, opinion, polarity, category path, spans) and ``n_opinions``;
+    always ``voc_error`` (``None``, or why the
     row could not be analysed: a missing or non-text cell is reported there,
     not dropped and not fatal). A :class:`~voc.errors.VocWarning` says how many
     rows failed.
@@ -453,6 +471,8 @@ def analyze_frame(
     with RowAnalyzer(p, chosen, n_jobs=n_jobs, batch_size=batch_size) as analyzer:
         rows = analyzer.analyze(texts)
     out = pd.DataFrame(rows, index=df.index)
+    if "n_opinions" in out.columns:
+        out["n_opinions"] = out["n_opinions"].astype("Int64")  # missing for failed rows, not NaN floats
     failed = int(out["voc_error"].notna().sum())
     if failed:
         warnings.warn(

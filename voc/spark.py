@@ -30,11 +30,18 @@ __all__ = ["analyze", "schema_for"]
 def _spark_type(kind: str) -> Any:
     from pyspark.sql import types as T
 
+    opinion = T.StructType([
+        T.StructField("aspect", T.StringType()), T.StructField("opinion", T.StringType()),
+        T.StructField("polarity", T.StringType()), T.StructField("category", T.ArrayType(T.StringType())),
+        T.StructField("aspect_span", T.ArrayType(T.LongType())),
+        T.StructField("opinion_span", T.ArrayType(T.LongType())),
+    ])
     return {
         "string": T.StringType(),
         "double": T.DoubleType(),
         "long": T.LongType(),
         "list[string]": T.ArrayType(T.StringType()),
+        "opinions": T.ArrayType(opinion),
     }[kind]
 
 
