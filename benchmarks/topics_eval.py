@@ -14,6 +14,16 @@ Run from the repository root, single-threaded::
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/topics_eval.py --scale    # 100k texts: time + RSS
 
 Data: ../shared/data (see its README); nothing is written.
+
+Results (2026-11-22, one shared core; level-1 NMI / ARI, voc chooses its own k):
+
+    data set                     voc TopicTree    LDA    NMF    KMeans   voc / best
+    shop 10k, 9 categories       0.592 / 0.436    0.362  0.364  0.268    1.62x
+    car forum 9,182, 10 subjects 0.507 / 0.450    0.197  0.375  0.361    1.35x
+    cosmetics 5,459, 13 cats     0.643 / 0.690    0.374  0.522  0.353    1.23x
+    scale: 100k short texts fit in 24.1 s (756 MB peak RSS); itransform ~14,200 texts/s
+
+(before the spectral level-1 split: 0.560 / 0.416, 0.452 / 0.277, 0.628 / 0.684.)
 """
 
 from __future__ import annotations

@@ -117,9 +117,12 @@ class TopicTree:
 
     Level 1 are broad themes, deeper levels split each theme into the groups
     its own texts form. The number of nodes adapts to the data: every split
-    tries 2 … ``max_children`` groups and keeps the number whose groups are
-    best separated (silhouette on a sample), and does not split a node whose
-    texts form no separated groups. Texts with no topic words go to an
+    tries 2 … ``max_children`` groups and keeps the fewest whose groups are
+    (nearly) best separated (silhouette on a sample), and does not split a
+    node whose texts form no separated groups. Level 1 is clustered
+    spectrally on a k-nearest-neighbour graph of a sample (broad themes are
+    rarely round blobs), deeper levels with k-means; every text then goes to
+    its nearest group centre, in ``fit`` as in ``transform``. Texts with no topic words go to an
     explicit 其他 node at every level, so ``sum(size)`` per level is always
     the number of texts.
 
@@ -488,11 +491,14 @@ class TopicTree:
                 continue
             used = {labels[s] for s in sibs if s in labels}
             a = p
-            while a >= 0:  # never repeat an ancestor's label
+            ancestors = []
+            while a >= 0:  # never repeat an ancestor's label, nor a piece of it
                 used.add(labels[a])
+                ancestors.append(labels[a])
                 a = int(self._parent[a])
             ranked = phrases.rank(pc[i], int(n_in[i]), ctx_p, n_ctx, top=5, phrase_bonus=1.0, exclude=used,
-                                  alpha=0.5, min_share=0.03, min_count=3, prefer=keywords[i][:3])
+                                  alpha=0.5, min_share=0.03, min_count=3, prefer=keywords[i][:3],
+                                  expand=0.1, within=ancestors)
             labels[i] = ranked[0][0] if ranked else _fallback_label(keywords[i], used, labels[p] if p >= 0 else "")
         category = self._anchor_categories(labels, keywords)
         nodes: list[TopicNode] = []
@@ -944,9 +950,64 @@ def _silhouette(dist: np.ndarray, labels: np.ndarray, k: int) -> float:
     return float(s.mean())
 
 
+def _spectral_embedding(ys: np.ndarray, n_vectors: int, n_neighbors: int | None = None) -> np.ndarray:
+    """Leading eigenvectors of the normalised affinity of a k-nearest-neighbour graph of unit rows.
+
+    Each text links to its ``n_neighbors`` most similar texts (cosine), with
+    weight ``exp((cos - 1) / s)``, ``s`` the median distance to the farthest
+    of them; the graph is symmetrised. ``n_neighbors`` defaults to √n (10 … 100):
+    enough links that runs of near-identical short texts do not fall apart
+    into islands of their own. Groups that k-means on the raw vectors
+    cuts in two (long, curved themes) stay whole in this embedding.
+    """
+    import scipy.sparse as sp
+
+    n = len(ys)
+    if n_neighbors is None:
+        n_neighbors = int(np.clip(round(math.sqrt(n)), 10, 100))
+    kn = max(1, min(n_neighbors, n - 1))
+    idx = np.empty((n, kn), dtype=np.int64)
+    sim = np.empty((n, kn), dtype=np.float64)
+    for lo in range(0, n, 512):   # row blocks keep memory at 512 × n
+        g = ys[lo:lo + 512] @ ys.T
+        g[np.arange(len(g)), np.arange(lo, lo + len(g))] = -np.inf
+        part = np.argpartition(-g, kn - 1, axis=1)[:, :kn]
+        idx[lo:lo + len(g)] = part
+        sim[lo:lo + len(g)] = np.take_along_axis(g, part, axis=1)
+    scale = max(1.0 - float(np.median(sim.min(axis=1))), 1e-3)
+    w = np.exp((np.minimum(sim, 1.0) - 1.0) / scale)
+    a = sp.csr_matrix((w.ravel(), (np.repeat(np.arange(n), kn), idx.ravel())), shape=(n, n))
+    a = a.maximum(a.T)
+    deg = np.asarray(a.sum(axis=1)).ravel()
+    dm = sp.diags(1.0 / np.sqrt(np.maximum(deg, 1e-12)))
+    lap = (dm @ a @ dm).tocsr()
+    k = min(n_vectors, n - 1)
+    if n <= 600 or k >= n - 1:
+        vals, vecs = np.linalg.eigh(lap.toarray())
+    else:
+        from scipy.sparse.linalg import eigsh
+
+        vals, vecs = eigsh(lap, k=k, which="LA", v0=np.ones(n))
+    order = np.argsort(-vals)[:k]
+    return vecs[:, order].astype(np.float64)
+
+
+def _nearest(y: np.ndarray, cents: np.ndarray) -> np.ndarray:
+    """Index of the nearest centroid of each row (the rule :meth:`TopicTree._route` applies)."""
+    return np.argmax(y @ cents.T - 0.5 * (cents * cents).sum(axis=1)[None, :], axis=1).astype(np.int64)
+
+
 def _split(y: np.ndarray, max_k: int, min_size: int, rng: np.random.RandomState,
-           level: int, tolerance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster unit rows ``y``: labels and centroids, the number of groups chosen by silhouette."""
+           level: int, tolerance: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster unit rows ``y``: labels and centroids, the number of groups chosen by silhouette.
+
+    Level 1 clusters a sample spectrally (k-means on the leading eigenvectors
+    of a k-nearest-neighbour graph), takes each group's mean vector as its
+    centroid and gives every text its nearest centroid; deeper levels run
+    k-means. For each k the silhouette of the resulting partition is measured
+    on a sample, and the fewest groups whose silhouette is within
+    ``tolerance`` (relative) of the best win: broad themes first.
+    """
     from sklearn.cluster import KMeans
 
     n = len(y)
@@ -954,23 +1015,42 @@ def _split(y: np.ndarray, max_k: int, min_size: int, rng: np.random.RandomState,
     k_hi = min(max_k, n // max(min_size, 1))
     if k_hi < 2 or n < 2 * max(min_size, 2):
         return one
+    spectral = level == 1 and n >= 50
+    if tolerance is None:
+        tolerance = 0.05 if spectral else 0.0
     m = 2500 if level == 1 else 800
-    sample = y if n <= m else y[rng.choice(n, m, replace=False)]
+    order = rng.permutation(n) if n > m else np.arange(n)
+    sample = y[order[:m]]
     gram = sample @ sample.T
     dist = np.sqrt(np.maximum(2.0 - 2.0 * gram, 0.0)).astype(np.float32)
+    del gram
     if float(dist.max()) < 1e-6:
         return one
     best_k = 1
     floor = 0.02 if level == 1 else 0.03   # below this, the texts form no separated groups
     scores: dict[int, float] = {}
     seed = int(rng.randint(2**31 - 1))
+    cents_by_k: dict[int, np.ndarray] = {}
+    if spectral:
+        big = y[order[:10000]]   # the spectral sample (contains the silhouette sample)
+        emb = _spectral_embedding(big, k_hi + 1)
     for k in range(2, k_hi + 1):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ConvergenceWarning on duplicate points
-            km = KMeans(k, n_init=2 if level == 1 else 1, max_iter=60, random_state=seed).fit(sample)
-        if len(set(km.labels_)) < 2:
+            if spectral:
+                lab = KMeans(k, n_init=3, max_iter=100, random_state=seed).fit_predict(_l2(emb[:, :k]))
+                present = np.unique(lab)
+                if len(present) < 2:
+                    continue
+                cents = np.vstack([big[lab == j].mean(axis=0) for j in present]).astype(np.float32)
+                cents_by_k[k] = cents
+                sample_labels = _nearest(sample, cents)
+            else:
+                km = KMeans(k, n_init=2 if level == 1 else 1, max_iter=60, random_state=seed).fit(sample)
+                sample_labels = km.labels_
+        if len(set(sample_labels)) < 2:
             continue
-        scores[k] = _silhouette(dist, km.labels_, k)
+        scores[k] = _silhouette(dist, np.unique(sample_labels, return_inverse=True)[1], len(set(sample_labels)))
     logger.debug("level %d split of %d texts: silhouette by k %s", level, n, scores)
     if scores and max(scores.values()) > floor:
         # the fewest groups that are nearly as well separated as the best (broad themes first)
@@ -978,11 +1058,18 @@ def _split(y: np.ndarray, max_k: int, min_size: int, rng: np.random.RandomState,
         best_k = min(k for k, s in scores.items() if s >= top - tolerance * abs(top))
     if best_k == 1:
         return one
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        km = KMeans(best_k, n_init=3 if level == 1 else 1, max_iter=150 if level == 1 else 80,
-                    random_state=seed).fit(y)
-    labels, cents = km.labels_.astype(np.int64), km.cluster_centers_.astype(np.float32)
+    if spectral:
+        cents = cents_by_k[best_k]
+        labels = _nearest(y, cents)
+        keep = np.unique(labels)   # a centroid nobody is nearest to is dropped
+        cents = cents[keep]
+        labels = np.searchsorted(keep, labels).astype(np.int64)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            km = KMeans(best_k, n_init=3 if level == 1 else 1, max_iter=150 if level == 1 else 80,
+                        random_state=seed).fit(y)
+        labels, cents = km.labels_.astype(np.int64), km.cluster_centers_.astype(np.float32)
     # merge groups smaller than min_size into their nearest sibling, smallest first
     while len(cents) > 1:
         sizes = np.bincount(labels, minlength=len(cents))
