@@ -56,9 +56,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
-    from voc.normalize import Normalizer
-    from voc.segment import Segmenter
-    from voc.sentiment.emotion import EmotionModel
+    from voc.normalization import Normalizer
+    from voc.segmentation import Segmenter
+    from voc.sentiment_analysis.emotion import EmotionModel
 
     texts = load_texts(args.n)
     norm, seg = Normalizer(), Segmenter()

@@ -41,14 +41,14 @@ def _rate(fn: Callable[[str], object], texts: Sequence[str], repeat: int = 3) ->
 
 
 def bench(texts_simplified: Sequence[str], texts_traditional: Sequence[str]) -> dict[str, float]:
-    """Characters per second of the default :class:`voc.normalize.Normalizer`.
+    """Characters per second of the default :class:`voc.normalization.Normalizer`.
 
     Returns a flat dict: ``{"<script>_<method>_chars_per_s": rate, ...}`` for
     script in simplified/traditional and method in normalize/align/call, plus
     ``"<script>_changed_share"`` (share of texts the normaliser changed) and
     the corpus sizes.
     """
-    from voc.normalize import Normalizer
+    from voc.normalization import Normalizer
 
     n = Normalizer()
     n.normalize("預熱")  # build the tables outside the timing

@@ -73,7 +73,7 @@ _RSS_SNIPPET = """
 import time, resource
 t0 = time.perf_counter()
 import voc
-from voc.segment import Segmenter
+from voc.segmentation import Segmenter
 s = Segmenter().load()
 s.cut("物流很快，给个好评")
 load = time.perf_counter() - t0
@@ -98,7 +98,7 @@ def bench(texts: Sequence[str], *, repeat: int = 3, memory: bool = True) -> dict
     import jieba
     import rjieba
 
-    from voc.segment import Segmenter
+    from voc.segmentation import Segmenter
 
     texts = list(texts)
     n_chars = sum(map(len, texts))

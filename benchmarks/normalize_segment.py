@@ -1,6 +1,7 @@
 """Throughput of normalise, segment and tokenize-with-POS on real reviews; import time; memory.
 
-Run by hand, single core (the numbers in the closing notes come from this script):
+Run by hand, single core (the numbers in the closing notes come from this script). Rates are
+characters per CPU-second of this process (``time.process_time``), best of 3:
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/normalize_segment.py [--n 20000]
 
@@ -69,8 +70,14 @@ def main() -> None:
     import bench_normalize
     import bench_segment
 
+    import opencc
+
+    traditional = [opencc.OpenCC("s2twp").convert(t) for t in texts]
     rows = []
-    rows += list(bench_normalize.bench(texts).items())
+    rows += list(bench_normalize.bench(texts, traditional).items())
+    t2s = opencc.OpenCC("tw2sp")
+    rows.append(("opencc_alone_tw2sp_simplified_chars_per_s", bench_normalize._rate(t2s.convert, texts)))
+    rows.append(("opencc_alone_tw2sp_traditional_chars_per_s", bench_normalize._rate(t2s.convert, traditional)))
     import voc
 
     normalized = [voc.normalize(t) for t in texts]

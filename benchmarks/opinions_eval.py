@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voc.normalize import Normalizer  # noqa: E402
-from voc.opinions import OpinionExtractor  # noqa: E402
-from voc.opinions._corpora import (  # noqa: E402
+from voc.normalization import Normalizer  # noqa: E402
+from voc.opinion_mining import OpinionExtractor  # noqa: E402
+from voc.opinion_mining._corpora import (  # noqa: E402
     CAR_L1,
     COSMETICS_L1,
     Example,

@@ -132,7 +132,7 @@ def _fmt(v) -> str:
 
 # -- sections ---------------------------------------------------------------------------------
 def section_heldout(df, args) -> None:
-    from voc.sentiment import SentimentModel
+    from voc.sentiment_analysis import SentimentModel
 
     print("\n== Held-out test split (never trained on) ==")
     train = df[df.split != "test"]
@@ -185,9 +185,9 @@ def section_heldout(df, args) -> None:
 
 
 def section_lodo(df, args) -> None:
-    from voc.sentiment import SentimentModel
-    from voc.sentiment._train import train as train_heads
-    from voc.sentiment.model import _tokens, map_labels
+    from voc.sentiment_analysis import SentimentModel
+    from voc.sentiment_analysis._train import train as train_heads
+    from voc.sentiment_analysis.model import _tokens, map_labels
 
     print("\n== Leave-one-domain-out (train without the category and without waimai) ==")
     base = df[(df.split != "test") | (df.source == "online_shopping")]
@@ -228,7 +228,7 @@ def section_lodo(df, args) -> None:
 def section_challenge(df, args) -> None:
     import pandas as pd
 
-    from voc.sentiment import SentimentModel
+    from voc.sentiment_analysis import SentimentModel
 
     print("\n== Challenge set (3-class) ==")
     if not CHALLENGE.exists():
@@ -270,7 +270,7 @@ def section_challenge(df, args) -> None:
 
 
 def section_speed(df, args) -> None:
-    from voc.sentiment import SentimentModel
+    from voc.sentiment_analysis import SentimentModel
 
     print("\n== Speed and size (one core; OMP_NUM_THREADS=1) ==")
     test = df[(df.split == "test") & (df.y != 0)]
@@ -331,7 +331,7 @@ def section_speed(df, args) -> None:
     folder = voc._resources.model_path("sentiment")
     size = sum(p.stat().st_size for p in folder.iterdir() if p.name in ("meta.json", "arrays.npz"))
     rows.append(["model on disk (meta.json + arrays.npz)", f"{size / 1e6:.1f} MB"])
-    code = ("import resource,voc\nfrom voc.sentiment import SentimentModel\n"
+    code = ("import resource,voc\nfrom voc.sentiment_analysis import SentimentModel\n"
             "def rss():\n    return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1])//1024\n"
             "a=rss(); m=SentimentModel.load(); m.predict('很好'); b=rss(); print(a, b)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO).stdout.split()
@@ -343,7 +343,7 @@ def section_speed(df, args) -> None:
 
 def section_select(df, args) -> None:
     """Model-selection table on the dev split (train split only)."""
-    from voc.sentiment import SentimentModel
+    from voc.sentiment_analysis import SentimentModel
 
     print("\n== Model selection (train split → dev split, binary accuracy) ==")
     tr = df[df.split == "train"]

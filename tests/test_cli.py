@@ -116,3 +116,48 @@ def test_format_and_reader_errors(tmp_path):
     bad.write_bytes(b"review\n\xff\xfe\xfa\x80\x81\xfe\n")
     with pytest.raises(InputError, match="neither UTF-8 nor GB18030"):
         vio.detect_encoding(bad)
+
+
+def test_topics_command_writes_nodes_and_paths(tmp_path):
+    texts = (["快递太慢了，一周才到", "物流很慢，还没收到货", "发货速度太慢"] * 10
+             + ["屏幕有划痕", "手机屏幕碎了", "屏幕显示不正常"] * 10
+             + ["退款一直没到账", "申请退款没人处理", "退款进度查不到"] * 10)
+    src = _csv(tmp_path, texts=texts)
+    out, paths = tmp_path / "tree.csv", tmp_path / "paths.csv"
+    assert main(["topics", str(src), "-o", str(out), "--text-col", "review", "--paths", str(paths)]) == 0
+    nodes = pd.read_csv(out)
+    assert {"level", "label", "size"} <= set(nodes.columns)
+    assert nodes.loc[nodes["level"] == 1, "size"].sum() == len(texts)  # no text lost
+    labelled = pd.read_csv(paths)
+    assert len(labelled) == len(texts) and labelled["l1"].notna().all()
+
+
+def test_alerts_command_on_turn_rows(tmp_path):
+    df = pd.DataFrame({"sid": ["a", "a", "b", "b"], "who": ["客户", "客服", "客户", "客服"],
+                       "text": ["再不退款我就打12315投诉你们", "抱歉给您带来不便", "请问什么时候发货", "今天就发"]})
+    src = tmp_path / "chats.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "risk.csv"
+    assert main(["alerts", str(src), "-o", str(out), "--dialogue-col", "sid", "--role-col", "who",
+                 "--text-col", "text"]) == 0
+    risk = pd.read_csv(out).set_index("dialogue_id") if "dialogue_id" in pd.read_csv(out).columns \
+        else pd.read_csv(out).set_index(pd.read_csv(out).columns[0])
+    assert risk.loc["a", "level"] == "high" and risk.loc["b", "level"] in {"none", "low"}
+    flags = pd.read_csv(tmp_path / "risk.flags.csv")
+    assert "regulator_threat" in set(flags["category"])
+
+
+def test_alerts_command_needs_all_column_names(tmp_path, capsys):
+    src = tmp_path / "chats.csv"
+    pd.DataFrame({"sid": ["a"], "text": ["你好"]}).to_csv(src, index=False)
+    assert main(["alerts", str(src), "-o", str(tmp_path / "r.csv"), "--dialogue-col", "sid"]) == 2
+    assert "--role-col" in capsys.readouterr().err
+
+
+def test_eval_command_prints_metrics(tmp_path, capsys):
+    src = tmp_path / "labelled.csv"
+    pd.DataFrame({"t": ["质量很好，很满意", "太差了，退货", "非常喜欢，推荐购买", "垃圾，千万别买"],
+                  "y": [1, 0, 1, 0]}).to_csv(src, index=False)
+    assert main(["eval", str(src), "--text-col", "t", "--label-col", "y"]) == 0
+    printed = capsys.readouterr().out.lower()
+    assert "accuracy" in printed and "f1" in printed

@@ -35,7 +35,13 @@ def test_dask_local_cluster(expected):
 @pytest.fixture(scope="module")
 def spark():
     pytest.importorskip("pyspark")
+    import os
+    import sys
+
     from pyspark.sql import SparkSession
+
+    # workers must run this interpreter (the one with voc, pandas and pyarrow), not the system python3
+    os.environ["PYSPARK_PYTHON"] = os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
 
     session = (SparkSession.builder.master("local[2]").appName("voc-test")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
@@ -51,7 +57,8 @@ def test_spark_local(spark, expected):
     sdf = spark.createDataFrame(df.astype({"review": object}).where(df.notna(), None), schema="id long, review string")
     out = voc.spark.analyze(sdf.repartition(3), text_col="review")
     assert out.columns == list(expected.columns)
-    got = out.toPandas().sort_values("id").reset_index(drop=True)
+    # collect() rather than toPandas(): pyspark's own pandas-3 conversion warns (tests run warnings-as-errors)
+    got = pd.DataFrame([r.asDict(recursive=True) for r in out.collect()]).sort_values("id").reset_index(drop=True)
     got["words"] = got["words"].map(lambda w: list(w) if w is not None else None)
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 

@@ -29,6 +29,19 @@ def test_import_is_light():
     assert out.stdout.strip() == "[]"
 
 
+def test_plain_functions_survive_importing_every_subpackage():
+    """The analysis packages have their own names, so no import hides voc.normalize() & co."""
+    code = (
+        "import voc, voc._api as api, voc.normalization, voc.segmentation, voc.sentiment_analysis, "
+        "voc.opinion_mining, voc.topics, voc.alerts\n"
+        "voc.Normalizer, voc.Segmenter, voc.SentimentModel, voc.OpinionExtractor\n"
+        "names = ['normalize', 'segment', 'tokenize', 'sentiment', 'emotion', 'opinions', 'analyze']\n"
+        "print(all(getattr(voc, n) is getattr(api, n) for n in names), voc.segment('客服态度差'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True ['客服', '态度', '差']"
+
+
 def test_neural_backends_not_loaded_by_analysis():
     code = (
         "import sys, voc; voc.analyze('物流很快'); "

@@ -29,11 +29,11 @@ from .errors import (
 from .pipeline import STEPS, Pipeline, analyze_frame, get_default_pipeline, set_default_pipeline
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .normalize import Normalizer, detect_script
-    from .segment import Segmenter, split_clauses, stopwords
+    from .normalization import Normalizer, detect_script
+    from .segmentation import Segmenter, split_clauses, stopwords
     from .alerts import RiskDetector, RiskFlag, RiskReport
-    from .opinions import OpinionExtractor, Taxonomy, load_taxonomy, opinion_links, opinion_table
-    from .sentiment import EmotionModel, SentimentModel, TransformerSentiment
+    from .opinion_mining import OpinionExtractor, Taxonomy, load_taxonomy, opinion_links, opinion_table
+    from .sentiment_analysis import EmotionModel, SentimentModel, TransformerSentiment
     from .topics import TopicNode, TopicTree
 
 __version__ = "0.1.0"
@@ -42,24 +42,24 @@ logging.getLogger("voc").addHandler(logging.NullHandler())
 
 # name → module that defines it; imported on first attribute access (PEP 562).
 _LAZY = {
-    "OpinionExtractor": "voc.opinions",
+    "OpinionExtractor": "voc.opinion_mining",
     "RiskDetector": "voc.alerts",
     "RiskFlag": "voc.alerts",
     "RiskReport": "voc.alerts",
-    "Taxonomy": "voc.opinions",
+    "Taxonomy": "voc.opinion_mining",
     "TopicNode": "voc.topics",
     "TopicTree": "voc.topics",
-    "load_taxonomy": "voc.opinions",
-    "opinion_links": "voc.opinions",
-    "opinion_table": "voc.opinions",
-    "EmotionModel": "voc.sentiment",
-    "Normalizer": "voc.normalize",
-    "Segmenter": "voc.segment",
-    "SentimentModel": "voc.sentiment",
-    "TransformerSentiment": "voc.sentiment",
-    "detect_script": "voc.normalize",
-    "split_clauses": "voc.segment",
-    "stopwords": "voc.segment",
+    "load_taxonomy": "voc.opinion_mining",
+    "opinion_links": "voc.opinion_mining",
+    "opinion_table": "voc.opinion_mining",
+    "EmotionModel": "voc.sentiment_analysis",
+    "Normalizer": "voc.normalization",
+    "Segmenter": "voc.segmentation",
+    "SentimentModel": "voc.sentiment_analysis",
+    "TransformerSentiment": "voc.sentiment_analysis",
+    "detect_script": "voc.normalization",
+    "split_clauses": "voc.segmentation",
+    "stopwords": "voc.segmentation",
 }
 
 __all__ = [

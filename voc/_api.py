@@ -34,8 +34,8 @@ def segment(text: str) -> list[str]:
     """Words of the normalised text.
 
     >>> import voc
-    >>> voc.segment("物流很慢")
-    ['物流', '很', '慢']
+    >>> voc.segment("物流很慢，客服态度差")
+    ['物流', '很慢', '，', '客服', '态度', '差']
     """
     p = get_default_pipeline()
     return p.get("segment").cut(p.get_normalizer().normalize(as_text(text)))
@@ -81,7 +81,7 @@ def opinions(text: str) -> list[Opinion]:
 
     >>> import voc
     >>> [(o.aspect, o.opinion, o.polarity) for o in voc.opinions("物流很快，但是包装破损了")]
-    [('物流', '很快', 'positive'), ('包装', '破损了', 'negative')]
+    [('物流', '很快', 'positive'), ('包装', '破损', 'negative')]
     """
     doc = get_default_pipeline().run(text, steps=("opinions",))
     assert doc.opinions is not None

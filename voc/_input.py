@@ -12,8 +12,8 @@ __all__ = ["as_text", "as_texts", "is_missing"]
 
 
 def is_missing(value: Any) -> bool:
-    """True for ``None`` and float NaN (what pandas uses for a missing cell)."""
-    if value is None:
+    """True for ``None``, float NaN and pandas' ``NA``/``NaT`` (a missing cell)."""
+    if value is None or type(value).__name__ in {"NAType", "NaTType"}:
         return True
     try:
         return isinstance(value, float) and math.isnan(value)

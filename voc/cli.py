@@ -22,6 +22,19 @@ example:
   cat reviews.jsonl | voc analyze - -o - --text-col review > scored.jsonl
 rows that cannot be analysed go to OUTPUT.errors.<ext> (or --errors) with their id and reason."""
 
+TOPICS_EXAMPLE = """\
+example:
+  voc topics questions.csv -o tree.csv --text-col question --paths paths.csv
+writes one row per topic node (level, parent, label, keywords, size, share, examples) and,
+with --paths, one (l1, l2, l3) label path per input row."""
+
+ALERTS_EXAMPLE = """\
+example:
+  voc alerts chats.csv -o risk.csv --dialogue-col session_id --role-col role --text-col text --time-col ts
+  voc alerts dialogues.jsonl -o risk.csv          # JSON lines: {"id": ..., "turns": [{"role", "text", "ts"}]}
+writes one row per dialogue (score, level, categories, first risky turn) and one row per flag
+to OUTPUT.flags.<ext>."""
+
 EVAL_EXAMPLE = """\
 example:
   voc eval labelled.csv --text-col review --label-col label [--model my_model/]"""
@@ -49,6 +62,25 @@ def _parser() -> argparse.ArgumentParser:
                    help="texts longer than this are reported as failed rows (default 100000)")
     a.add_argument("--resume", action="store_true",
                    help="continue an interrupted run: keep what OUTPUT already holds and skip those rows")
+
+    t = sub.add_parser("topics", help="cluster texts into a labelled three-level topic tree",
+                       epilog=TOPICS_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    t.add_argument("input", help="csv, tsv, jsonl, parquet or xlsx file")
+    t.add_argument("-o", "--output", required=True, help="the nodes table (format by extension)")
+    t.add_argument("--text-col", required=True, help="column holding the texts")
+    t.add_argument("--paths", help="also write each row's (l1, l2, l3) labels here")
+    t.add_argument("--levels", type=int, default=3, help="depth of the tree (default 3)")
+    t.add_argument("--encoding", help="input encoding (default: detect UTF-8 / GB18030)")
+
+    r = sub.add_parser("alerts", help="score customer-service dialogues for risk", epilog=ALERTS_EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("input", help="one row per turn (csv/tsv/jsonl/parquet/xlsx), or dialogues as JSON lines")
+    r.add_argument("-o", "--output", required=True, help="one row per dialogue (format by extension)")
+    r.add_argument("--dialogue-col", help="dialogue id column (turn-per-row input)")
+    r.add_argument("--role-col", help="speaker role column: customer/agent, 客户/客服 …")
+    r.add_argument("--text-col", help="turn text column")
+    r.add_argument("--time-col", help="turn time column (enables slow_response)")
+    r.add_argument("--encoding", help="input encoding (default: detect UTF-8 / GB18030)")
 
     e = sub.add_parser("eval", help="evaluate the sentiment model on a labelled file", epilog=EVAL_EXAMPLE,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -192,19 +224,108 @@ def _analyze(args: argparse.Namespace) -> int:
     return 1 if n_failed else 0
 
 
+def _read_all(path: str, encoding: str | None) -> "pd.DataFrame":
+    import pandas as pd
+
+    from .io import read_chunks
+
+    return pd.concat(list(read_chunks(path, encoding=encoding)), ignore_index=True)
+
+
+def _with_suffix(output: str, tag: str) -> str:
+    out = Path(output)
+    return str(out.with_name(out.stem + f".{tag}" + out.suffix))
+
+
+def _topics(args: argparse.Namespace) -> int:
+    from .errors import ConfigError
+    from .io import ChunkWriter
+    from .topics import TopicTree
+
+    frame = _read_all(args.input, args.encoding)
+    if args.text_col not in frame.columns:
+        raise ConfigError(f"column {args.text_col!r} not in {args.input}; columns: {list(frame.columns)}")
+    texts = frame[args.text_col].fillna("").astype(str).tolist()
+    tree = TopicTree(levels=args.levels).fit(texts)
+    nodes = tree.to_frame()
+    for col in nodes.columns:  # lists and tuples as readable text in csv/xlsx
+        if nodes[col].map(lambda v: isinstance(v, (list, tuple))).any():
+            nodes[col] = nodes[col].map(lambda v: " | ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    with ChunkWriter(args.output) as out:
+        out.write(nodes)
+    if args.paths:
+        import pandas as pd
+
+        label = {n.id: n.label for n in tree.nodes_}
+        paths = pd.DataFrame([[label.get(i, "") for i in p] for p in tree.paths_],
+                             columns=[f"l{k + 1}" for k in range(args.levels)])
+        with ChunkWriter(args.paths) as out:
+            out.write(pd.concat([frame.reset_index(drop=True), paths], axis=1))
+    print(f"voc topics: {len(texts)} texts, {len(nodes)} nodes written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .alerts import RiskDetector, assess_frame, dialogues_from_jsonl
+    from .errors import ConfigError
+    from .io import ChunkWriter, format_of
+
+    detector = RiskDetector()
+    if args.dialogue_col or args.role_col or args.text_col:
+        if not (args.dialogue_col and args.role_col and args.text_col):
+            raise ConfigError("turn-per-row input needs --dialogue-col, --role-col and --text-col together")
+        frame = _read_all(args.input, args.encoding)
+        dialogues, flags = assess_frame(frame, dialogue_col=args.dialogue_col, role_col=args.role_col,
+                                        text_col=args.text_col, time_col=args.time_col, detector=detector)
+        dialogues = dialogues.reset_index()
+    else:
+        if format_of(args.input) != "jsonl":
+            raise ConfigError("without --dialogue-col/--role-col/--text-col the input must be JSON lines of "
+                              'dialogues: {"id": ..., "turns": [{"role": ..., "text": ...}]}')
+        rows, flag_rows = [], []
+        for d in dialogues_from_jsonl(args.input):
+            rep = detector.assess(d)
+            risky = [f.turn for f in rep.flags]
+            rows.append({"dialogue_id": d.id, "n_turns": len(d), "score": rep.score, "level": rep.level,
+                         "categories": sorted({f.category for f in rep.flags}), "n_flags": len(rep.flags),
+                         "first_risky_turn": min(risky) if risky else None})
+            flag_rows += [{"dialogue_id": d.id, "turn": f.turn, "category": f.category, "rule": f.rule,
+                           "evidence": f.evidence.text} for f in rep.flags]
+        dialogues, flags = pd.DataFrame(rows), pd.DataFrame(flag_rows)
+    if "categories" in dialogues.columns:
+        dialogues["categories"] = dialogues["categories"].map(lambda v: ",".join(v) if isinstance(v, list) else v)
+    with ChunkWriter(args.output) as out:
+        out.write(dialogues)
+    flags_path = _with_suffix(args.output, "flags")
+    if len(flags):
+        with ChunkWriter(flags_path) as out:
+            out.write(flags)
+    high = int((dialogues["level"] == "high").sum()) if len(dialogues) else 0
+    print(f"voc alerts: {len(dialogues)} dialogues, {high} high risk, {len(flags)} flags "
+          f"(see {flags_path})", file=sys.stderr)
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .io import read_chunks
-    from .sentiment import SentimentModel
-    from .sentiment.evaluate import evaluate
+    from .sentiment_analysis import SentimentModel
+    from .sentiment_analysis.evaluate import evaluate
 
     frame = pd.concat(list(read_chunks(args.input)), ignore_index=True)
     for col in (args.text_col, args.label_col):
         if col not in frame.columns:
             raise VocError(f"column {col!r} not in {args.input}; columns: {list(frame.columns)}")
     model = SentimentModel.load(args.model)
-    report = evaluate(model, frame[args.text_col].fillna("").tolist(), frame[args.label_col].tolist())
+    labels = frame[args.label_col]
+    try:  # files are read as text: "1"/"0"/"5" are numbers (binary or stars), not label names
+        labels = pd.to_numeric(labels)
+    except (ValueError, TypeError):
+        pass
+    report = evaluate(model, frame[args.text_col].fillna("").tolist(), labels.tolist())
     print(report)
     return 0
 
@@ -217,6 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "topics":
+            return _topics(args)
+        if args.command == "alerts":
+            return _alerts(args)
     except VocError as err:
         print(f"voc {args.command}: error: {err}", file=sys.stderr)
         return 2

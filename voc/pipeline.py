@@ -25,7 +25,7 @@ from .errors import ConfigError, InputError, VocError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .normalize import Normalizer
+    from .normalization import Normalizer
 
 __all__ = [
     "STEPS",
@@ -38,25 +38,25 @@ __all__ = [
 
 
 def _make_segmenter() -> Any:
-    from .segment import Segmenter
+    from .segmentation import Segmenter
 
     return Segmenter()
 
 
 def _make_sentiment() -> Any:
-    from .sentiment import SentimentModel
+    from .sentiment_analysis import SentimentModel
 
     return SentimentModel.load()
 
 
 def _make_emotion() -> Any:
-    from .sentiment import EmotionModel
+    from .sentiment_analysis import EmotionModel
 
     return EmotionModel.load()
 
 
 def _make_opinions() -> Any:
-    from .opinions import OpinionExtractor
+    from .opinion_mining import OpinionExtractor
 
     return OpinionExtractor.load()
 
@@ -133,7 +133,7 @@ class Pipeline:
         if self.normalizer is None:
             with self._lock:
                 if self.normalizer is None:
-                    from .normalize import Normalizer
+                    from .normalization import Normalizer
 
                     self.normalizer = Normalizer()
         return self.normalizer
@@ -278,7 +278,7 @@ def output_columns(steps: Iterable[str] | str | None = None) -> list[tuple[str, 
     """The columns :func:`analyze_frame` adds for ``steps``, as ``(name, kind)``.
 
     ``kind`` is one of ``"string"``, ``"double"``, ``"long"``, ``"list[string]"``,
-    ``"opinions"`` (a list of opinion records, see ``voc.opinions.to_records``)
+    ``"opinions"`` (a list of opinion records, see ``voc.opinion_mining.to_records``)
     — what the Spark and Dask adapters turn into their schemas.
 
     >>> output_columns("sentiment")[:2]
@@ -311,7 +311,7 @@ def _columns_for(doc: Document | None, steps: Sequence[str], error: str | None) 
         e = doc.emotion if doc is not None else None
         row["emotion_label"] = e.label if e else None
     if "opinions" in steps:
-        from .opinions import to_records
+        from .opinion_mining import to_records
 
         ops = doc.opinions if doc is not None else None
         row["opinions"] = to_records(ops) if ops is not None else None
@@ -444,11 +444,11 @@ def analyze_frame(
     Examples
     --------
     >>> import pandas as pd, voc
-    >>> df = pd.DataFrame({"review": ["物流很快", "软件很好用"]}, index=[10, 11])
+    >>> df = pd.DataFrame({"review": ["物流很快", "軟體不錯"]}, index=[10, 11])
     >>> voc.analyze_frame(df, text_col="review", steps="segment")[["text_norm", "words"]]
-       text_norm       words
-    10      物流很快    [物流, 很快]
-    11     软件很好用  [软件, 很, 好用]
+       text_norm     words
+    10      物流很快  [物流, 很快]
+    11      软件不错  [软件, 不错]
     """
     import warnings
 

@@ -73,7 +73,7 @@ def report(model, texts: list[str], labels: list[str], *, name: str) -> dict:
     """Per-class precision/recall/F1, macro-F1, accuracy and the confusion matrix."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-    from voc.sentiment.emotion import LABELS
+    from voc.sentiment_analysis.emotion import LABELS
 
     pred = [e.label for e in model.predict_batch(texts)]
     p, r, f, n = precision_recall_fscore_support(labels, pred, labels=list(LABELS), zero_division=0)
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from sklearn.model_selection import train_test_split
 
-    from voc.sentiment.emotion import EmotionModel
+    from voc.sentiment_analysis.emotion import EmotionModel
 
     nlpcc = read_nlpcc(args.data)
     seeds = read_seeds()

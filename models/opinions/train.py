@@ -14,7 +14,7 @@ Data (``../shared/data/opinions``, never copied into the repository):
   and level-1 category models (they have no offsets, so no spans); the
   first 3,000 rows are held out as an out-of-domain check.
 
-Stages (see ``voc/opinions/_extractor.py``): the span tagger (averaged
+Stages (see ``voc/opinion_mining/_extractor.py``): the span tagger (averaged
 structured perceptron with feature augmentation per annotation style:
 ``ecommerce`` = cosmetics, ``restaurant`` = ASTE), the pair scorer, the
 polarity model and the level-1 category model (logistic regressions over
@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from voc.normalize import Normalizer  # noqa: E402
-from voc.opinions._corpora import (  # noqa: E402
+from voc.normalization import Normalizer  # noqa: E402
+from voc.opinion_mining._corpora import (  # noqa: E402
     CAR_L1,
     COSMETICS_L1,
     Example,
@@ -43,17 +43,17 @@ from voc.opinions._corpora import (  # noqa: E402
     read_cosmetics,
 )
 from voc._persist import load_artifact  # noqa: E402
-from voc.opinions._extractor import KIND, VERSION, _Model, save_model  # noqa: E402
-from voc.opinions._features import (  # noqa: E402
+from voc.opinion_mining._extractor import KIND, VERSION, _Model, save_model  # noqa: E402
+from voc.opinion_mining._features import (  # noqa: E402
     Lexicon,
     category_features,
     pair_features_from_key,
     pair_keys,
     polarity_features,
 )
-from voc.opinions._linear import HashedLinear  # noqa: E402
-from voc.opinions._tagger import CharTagger, SpanLexicon  # noqa: E402
-from voc.opinions._taxonomy import Taxonomy, load_taxonomy  # noqa: E402
+from voc.opinion_mining._linear import HashedLinear  # noqa: E402
+from voc.opinion_mining._tagger import CharTagger, SpanLexicon  # noqa: E402
+from voc.opinion_mining._taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 
 DOMAINS = {"ecommerce": 1, "restaurant": 2}
 CAR_HELDOUT = 3000

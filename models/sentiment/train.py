@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     ap.add_argument("--C", type=float, default=None)
     args = ap.parse_args(argv)
     sys.path.insert(0, str(REPO))
-    from voc.sentiment import SentimentModel
+    from voc.sentiment_analysis import SentimentModel
 
     df = load_corpus()
     tr = df[df.split != "test"]

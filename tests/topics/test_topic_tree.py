@@ -304,9 +304,20 @@ def test_encoder_checkpoint_must_be_a_local_folder(tmp_path, corpus):
 
     with pytest.raises(ModelNotFoundError):
         TopicTree(levels=1, encoder=str(tmp_path / "no-such-model")).fit(corpus[0])
+    # torch may already be loaded by other tests in this process: check in a fresh one
+    import subprocess
     import sys
 
-    assert "torch" not in sys.modules and "sentence_transformers" not in sys.modules
+    code = (
+        "import sys; from voc.topics import TopicTree\n"
+        "try:\n"
+        f"    TopicTree(levels=1, encoder={str(tmp_path / 'no-such-model')!r}).fit(['物流很慢'] * 20)\n"
+        "except Exception:\n"
+        "    pass\n"
+        "print('torch' in sys.modules or 'sentence_transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_anchor_names_level1_after_the_taxonomy(tmp_path, corpus):

@@ -73,9 +73,9 @@ class Analyzer:
         if engines is None:
             with self._lock:
                 if self._engines is None:
-                    from ..normalize import Normalizer
+                    from ..normalization import Normalizer
 
-                    from ..segment import Segmenter, stopwords
+                    from ..segmentation import Segmenter, stopwords
 
                     seg = Segmenter()
                     stop = frozenset(stopwords())

@@ -1,0 +1,324 @@
+"""SentimentModel: the shipped model, evidence, rules, training, persistence, inputs."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import voc
+from voc import Document, InputError, ModelLoadError, NotFittedError, Sentiment
+from voc.sentiment_analysis import SentimentModel, evaluate, map_labels
+from voc.sentiment_analysis.rules import apply_rules
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def model() -> SentimentModel:
+    return SentimentModel.load()
+
+
+@pytest.fixture(scope="module")
+def bare(model: SentimentModel) -> SentimentModel:
+    m = pickle.loads(pickle.dumps(model))
+    m.set_params(rules=False)
+    return m
+
+
+# -- the shipped model on clear examples ----------------------------------------------
+@pytest.mark.parametrize("text, label", [
+    ("物流很快，质量也很好，非常满意", "positive"),
+    ("质量太差了，用了两天就坏了，再也不买了", "negative"),
+    ("這個手機很好用，運行流暢，推薦購買", "positive"),          # traditional (Taiwan)
+    ("服務態度很差，等了一個小時都沒人理", "negative"),            # traditional
+    ("質素唔好，用咗兩日就壞咗，好失望", "negative"),              # Hong Kong / Cantonese
+    ("送餐超快，味道好正，下次再叫", "positive"),                  # Cantonese 好正
+    ("👍👍👍", "positive"),
+    ("😡😡😡", "negative"),
+    ("客服[怒][怒]", "negative"),
+])
+def test_clear_examples(model: SentimentModel, text: str, label: str) -> None:
+    s = model.predict(text)
+    assert isinstance(s, Sentiment)
+    assert s.label == label, (text, s)
+    assert (s.polarity > 0) == (label == "positive")
+    assert 0.0 <= s.score <= 1.0 and -1.0 <= s.polarity <= 1.0
+
+
+@pytest.mark.parametrize("text", [
+    "请问什么时候发货？",
+    "这个有红色的吗",
+    "发票可以开公司抬头吗？",
+    "我想改一下收货地址",
+])
+def test_plain_questions_are_neutral(model: SentimentModel, text: str) -> None:
+    assert model.predict(text).label == "neutral", model.predict(text)
+
+
+def test_three_probabilities_are_consistent(model: SentimentModel) -> None:
+    texts = ["很好", "很差", "请问几点关门"]
+    P = model.predict_proba(texts)
+    assert P.shape == (3, 3)
+    assert np.allclose(P.sum(axis=1), 1.0)
+    for row, s in zip(P, model.predict_batch(texts)):
+        assert s.label == ("negative", "neutral", "positive")[int(row.argmax())]
+        assert s.polarity == pytest.approx(row[2] - row[0], abs=1e-5)
+
+
+# -- evidence ------------------------------------------------------------------------
+def test_evidence_points_at_words_of_the_normalised_text(model: SentimentModel) -> None:
+    doc = model(voc.Normalizer()("快遞太慢了！！客服態度也很差。"))
+    ev = doc.sentiment.evidence
+    assert ev, doc.sentiment
+    for span in ev:
+        assert doc.text[span.start:span.end] == span.text
+        assert any(ch.isalnum() for ch in span.text)          # words, not punctuation
+        assert doc.raw_span(span)                               # maps back to the raw text
+    assert ev[0].weight < 0
+    weights = [abs(s.weight) for s in ev]
+    assert weights == sorted(weights, reverse=True)
+    # the strongest evidence maps to the traditional characters it came from
+    raw = doc.raw_span(ev[0])
+    assert voc.Normalizer().normalize(raw) == ev[0].text
+
+
+def test_evidence_sign_follows_the_words(model: SentimentModel) -> None:
+    s = model.predict("外观漂亮，但是电池太差")
+    by_text = {e.text: e.weight for e in s.evidence}
+    assert any(w < 0 for t, w in by_text.items() if "差" in t)
+    assert any(w > 0 for t, w in by_text.items() if "漂亮" in t)
+
+
+# -- rules ----------------------------------------------------------------------------
+def _fired(model: SentimentModel, text: str) -> list[str]:
+    seg = model._get_tools()[1]
+    clean = voc.Normalizer().normalize(text)
+    fx = apply_rules(clean, seg.tokenize(clean))
+    return fx.fired if fx else []
+
+
+def test_negation(model: SentimentModel) -> None:
+    s = model.predict("这个价格不是很划算")
+    assert s.polarity < 0
+    assert "negation" in _fired(model, "这个价格不是很划算")
+    assert any(e.text.startswith("不") for e in s.evidence)   # the phrase, negator included
+
+
+def test_double_negation(model: SentimentModel, bare: SentimentModel) -> None:
+    text = "这次购物没有不满意的地方"
+    assert model.predict(text).polarity > 0
+    assert model.predict(text).polarity > bare.predict(text).polarity
+
+
+def test_contrast_later_clause_dominates(model: SentimentModel, bare: SentimentModel) -> None:
+    pos = "虽然价格有点贵，但是质量真的很好"
+    neg = "外观挺好看的，但是用了三天就坏了"
+    assert model.predict(pos).polarity > 0
+    assert model.predict(neg).polarity < 0
+    assert "contrast" in _fired(model, pos)
+
+
+def test_rhetorical_question(model: SentimentModel) -> None:
+    for text in ("好评是不可能好评的", "难道这就是你们的服务态度吗？"):
+        assert model.predict(text).polarity < 0, (text, model.predict(text))
+        assert "rhetorical" in _fired(model, text)
+
+
+def test_emoji_and_slang(model: SentimentModel, bare: SentimentModel) -> None:
+    assert model.predict("收到了👍").polarity > bare.predict("收到了👍").polarity
+    assert model.predict("这波踩雷了").polarity < 0
+    assert "lexicon" in _fired(model, "绝绝子")
+
+
+def test_rules_switch(model: SentimentModel) -> None:
+    m = pickle.loads(pickle.dumps(model))
+    m.set_params(rules=False)
+    assert m.rules is False and model.rules is True
+    assert m.predict("不是很好") != model.predict("不是很好")
+
+
+# -- pipeline step --------------------------------------------------------------------
+def test_step_does_not_mutate_and_pipe_equals_calls(model: SentimentModel) -> None:
+    norm = voc.Normalizer()
+    texts = ["很好用", "太差了，退货", "", "請問幾點發貨？", "物流快👍", "一般般吧"] * 3
+    docs = [norm(t) for t in texts]
+    one = [model(d) for d in docs]
+    assert all(d.sentiment is None for d in docs)
+    assert list(model.pipe(docs, batch_size=4)) == one
+    assert [d.sentiment for d in one] == model.predict_batch(texts)
+    fast = model.predict_batch(texts, evidence=False)
+    assert [(s.label, s.score, s.polarity) for s in fast] == [
+        (d.sentiment.label, d.sentiment.score, d.sentiment.polarity) for d in one]
+    assert all(s.evidence == () for s in fast)
+
+
+def test_one_text_path_equals_batch(model: SentimentModel) -> None:
+    """predict() scores one text in plain Python; it must equal the vectorised batch path."""
+    texts = ["物流很快，质量也很好", "不是很好，没有不满意", "虽然贵，但是好用👍", "难道这就是服务吗？",
+             "好评是不可能好评的", "YYDS 绝绝子!!", "", "。。。", "[怒][怒]客服", "請問幾點發貨",
+             "a", "质量一般般吧，还行", "哈哈哈哈哈哈哈哈，太好笑了，不过有点贵"]
+    norm, seg = model._get_tools()
+    clean = [norm.normalize(t) for t in texts]
+    toks = [seg.tokenize(c) for c in clean]
+    st = model._fitted()
+    for rules in (True, False):
+        m = pickle.loads(pickle.dumps(model)).set_params(rules=rules)
+        batch = m._score_batch(st, clean, toks)
+        assert [m._score_one(st, c, t) for c, t in zip(clean, toks)] == batch
+        assert [m.predict(t) for t in texts] == batch
+
+
+def test_tokens_from_the_pipeline_are_used(model: SentimentModel) -> None:
+    doc = voc.Normalizer()("质量很好")
+    seg = model._get_tools()[1]
+    with_tokens = Document(raw=doc.raw, text=doc.text, alignment=doc.alignment,
+                           tokens=tuple(seg.tokenize(doc.text)))
+    assert model(with_tokens).sentiment == model(doc).sentiment
+
+
+def test_empty_text(model: SentimentModel) -> None:
+    s = model.predict("")
+    assert s.evidence == () and s.label in ("negative", "neutral", "positive")
+
+
+# -- inputs and errors ---------------------------------------------------------------------
+def test_bad_inputs(model: SentimentModel) -> None:
+    with pytest.raises(InputError):
+        model.predict(None)  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        model.predict(["a list"])  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        model.predict_batch("一个字符串")
+    with pytest.raises(InputError):
+        model("not a document")  # type: ignore[arg-type]
+    assert model.predict("很好".encode()).label == "positive"
+
+
+def test_not_fitted() -> None:
+    m = SentimentModel()
+    with pytest.raises(NotFittedError, match="fit"):
+        m.predict("很好")
+    with pytest.raises(NotFittedError):
+        m.save("/nonexistent")
+
+
+def test_label_schemes() -> None:
+    assert map_labels([0, 1, 1]).tolist() == [-1, 1, 1]
+    assert map_labels([-1, 0, 1]).tolist() == [-1, 0, 1]
+    assert map_labels([1, 2, 3, 4, 5]).tolist() == [-1, -1, 0, 1, 1]
+    assert map_labels(["negative", "中性", "pos"]).tolist() == [-1, 0, 1]
+    with pytest.raises(InputError, match="unknown sentiment label"):
+        map_labels(["good", "meh"])
+    with pytest.raises(InputError):
+        map_labels([7, 9])
+    with pytest.raises(InputError, match="NaN"):
+        map_labels([1.0, float("nan")])
+
+
+# -- training and persistence -----------------------------------------------------------------
+_POS = ["质量很好，非常满意", "物流很快，包装完好", "味道不错，分量足", "客服很耐心，点赞",
+        "性价比高，推荐购买", "做工精细，很喜欢", "房间干净，服务周到", "速度快，信号好",
+        "屏幕清晰，运行流畅", "送餐准时，还很热乎", "非常好用，会回购", "很满意的一次购物"]
+_NEG = ["质量很差，非常失望", "物流太慢，包装破损", "味道难吃，分量少", "客服态度恶劣",
+        "性价比低，不推荐", "做工粗糙，很后悔", "房间很脏，服务差", "信号太差，老掉线",
+        "屏幕有坏点，很卡", "送餐超时，饭都凉了", "太难用了，要退货", "很糟糕的一次购物"]
+_NEU = ["请问什么时候发货", "这个有蓝色的吗", "几点可以送到", "发票怎么开",
+        "可以改地址吗", "明天能到吗", "需要预约吗", "套餐怎么办理",
+        "航班几点起飞", "卡号在哪里看", "要带身份证吗", "什么时候有货"]
+
+
+def _small_model(**kw) -> SentimentModel:
+    texts = _POS + _NEG + _NEU
+    labels = ["positive"] * 12 + ["negative"] * 12 + ["neutral"] * 12
+    return SentimentModel(min_df=1, **kw).fit(texts, labels)
+
+
+def test_fit_small_corpus_and_round_trip(tmp_path: Path) -> None:
+    m = _small_model()
+    assert m.classes_ == ("negative", "neutral", "positive")
+    probe = ["服务很好", "太差了", "什么时候到", "質量很好", "不满意"]
+    before = m.predict_batch(probe)
+    assert before[0].polarity > 0 and before[1].polarity < 0
+    m.save(tmp_path / "m")
+    assert (tmp_path / "m" / "meta.json").exists() and (tmp_path / "m" / "arrays.npz").exists()
+    again = SentimentModel.load(tmp_path / "m")
+    assert again.predict_batch(probe) == before
+    assert again.get_params() == m.get_params()
+    # pickle too
+    assert pickle.loads(pickle.dumps(m)).predict_batch(probe) == before
+
+
+def test_fit_binary_and_stars() -> None:
+    texts = _POS + _NEG
+    m = SentimentModel(min_df=1).fit(texts, [1] * 12 + [0] * 12)
+    assert m.classes_ == ("negative", "positive")
+    assert all(s.label != "neutral" for s in m.predict_batch(_NEU))
+    stars = SentimentModel(min_df=1).fit(_POS + _NEG + _NEU, [5] * 12 + [1] * 12 + [3] * 12)
+    assert stars.classes_ == ("negative", "neutral", "positive")
+
+
+def test_fit_errors() -> None:
+    with pytest.raises(InputError, match="labels"):
+        SentimentModel().fit(["好", "差"], [1])
+    with pytest.raises(InputError, match="both"):
+        SentimentModel().fit(["好", "很好"], [1, 1])
+    with pytest.raises(voc.ConfigError):
+        SentimentModel(C=-1).fit(_POS + _NEG, [1] * 12 + [0] * 12)
+
+
+def test_incompatible_format_version(tmp_path: Path, model: SentimentModel) -> None:
+    folder = tmp_path / "old"
+    shutil.copytree(voc._resources.model_path("sentiment"), folder,
+                    ignore=shutil.ignore_patterns("*.py", "*.md"))
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta["format_version"] = 999
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="version 999"):
+        SentimentModel.load(folder)
+    with pytest.raises(voc.ModelNotFoundError):
+        SentimentModel.load(tmp_path / "missing")
+
+
+def test_evaluate_helper(model: SentimentModel, tmp_path: Path) -> None:
+    r = evaluate(model, _POS[:4] + _NEG[:4], [1] * 4 + [0] * 4)
+    assert r.binary and r.n == 8 and r.accuracy >= 0.75
+    assert "confusion" in str(r) and 0 <= r.roc_auc <= 1
+    csv = tmp_path / "x.csv"
+    csv.write_text("text,label\n" + "\n".join(f"{t},positive" for t in _POS[:3])
+                   + "\n" + "\n".join(f"{t},neutral" for t in _NEU[:3]) + "\n", encoding="utf-8")
+    from voc.sentiment_analysis import evaluate_csv
+
+    r3 = evaluate_csv(str(csv), model=model, out=None)
+    assert not r3.binary and r3.n == 6 and len(r3.confusion) == 3
+
+
+# -- quality regression on the held-out split of ../shared/data ----------------------------------
+@pytest.mark.data
+def test_heldout_accuracy_floor(model: SentimentModel) -> None:
+    if not (DATA / "sentiment" / "waimai.csv").exists():
+        pytest.skip(f"needs {DATA} (the project's shared data), absent here")
+    import importlib.util
+
+    import pandas as pd
+
+    spec = importlib.util.spec_from_file_location("voc_sentiment_train", REPO / "models" / "sentiment" / "train.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    df = mod.load_corpus(DATA)
+    test = df[(df.split == "test") & (df.source.isin(["online_shopping", "waimai"]))]
+    test = pd.concat([g.sample(min(len(g), 600), random_state=0) for _, g in test.groupby("source")])
+    P = model.predict_proba(test.text.tolist())
+    pred = np.where(P[:, 2] >= P[:, 0], 1, -1)
+    for source, floor in (("online_shopping", FLOORS["online_shopping"]), ("waimai", FLOORS["waimai"])):
+        sel = (test.source == source).to_numpy()
+        acc = float((pred[sel] == test.y.to_numpy()[sel]).mean())
+        assert acc >= floor, (source, acc)
+
+
+FLOORS = {"online_shopping": 0.92, "waimai": 0.88}

@@ -1,0 +1,142 @@
+"""Small hand-written sentiment lexicon for what review data rarely teaches a model.
+
+Emoji, Weibo-style bracket emoticons (``[怒]``), kaomoji and internet slang
+carry strong sentiment but are rare in the shipped training data (product and
+delivery reviews), so the learned weights alone miss them. The rule layer
+(:mod:`voc.sentiment_analysis.rules`) adds these entries' weights, in logit units of the
+polarity model, wherever they occur; negation and contrast rules then act on
+them like on any other contribution, and each hit appears in the evidence.
+
+Weights are deliberately moderate (±0.6 … ±1.6): enough to decide a text that
+has nothing else to go on, not enough to override clear words.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from types import MappingProxyType
+
+__all__ = ["LEXICON", "ASCII_LOWER", "first_chars", "lexicon_pattern"]
+
+#: str.translate table folding ASCII A-Z to a-z (length-preserving, unlike str.lower)
+ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+
+_STRONG = 1.6
+_MID = 1.1
+_WEAK = 0.6
+
+_POS_EMOJI = "👍👏💯🥰😍🤩😘😊😄😁😃😀🙂☺😆🤗👌🎉✨💪🌹❤💕💖💗💓💞😻🙏🤤😋🥳⭐🌟🆗✌"
+_NEG_EMOJI = "👎😡😠🤬😤💢😒🙄😞😔😟😣😖😫😩😢😭💔🤮🤢😰😨😱🥵😓😪😑😐🙃💩🖕"
+
+_EMOTICONS_POS = (
+    "[赞] [good] [哈哈] [嘻嘻] [爱你] [心] [鼓掌] [太开心] [开心] [笑] [偷笑] [可爱] [给力] "
+    "[威武] [强] [耶] [ok] [好棒] [棒] [微笑] [酷] [花心] [亲亲] [喜欢] [礼物] [鲜花] [握手] "
+    "[hold住] [萌] [好爱哦] [笑哈哈] [赞啊] [馋嘴] [抱抱]"
+)
+_EMOTICONS_NEG = (
+    "[怒] [抓狂] [鄙视] [衰] [泪] [可怜] [弱] [哼] [怒骂] [生气] [失望] [伤心] [悲伤] [委屈] "
+    "[吐] [晕] [汗] [困] [黑线] [囧] [崩溃] [不要] [心碎] [伤心] [拜拜] [左哼哼] [右哼哼] "
+    "[打脸] [傻眼] [白眼] [挖鼻] [no] [差劲] [蜡烛] [怒了] [大哭] [哭] [笑哭]"
+)
+_KAOMOJI_POS = "^_^ ^^ :) :-) :D (^_^) (*^▽^*) o(∩_∩)o ♪(^∇^*) (≧▽≦) ╰(*°▽°*)╯ <3"
+_KAOMOJI_NEG = ":( :-( T_T TAT QAQ (╯°□°)╯ (╬▔皿▔)╯ -_-||| ╮(╯▽╰)╭ =_= orz"
+
+# internet slang and colloquial verdicts: word → weight (sign = direction)
+_SLANG: dict[str, float] = {
+    # positive
+    "yyds": _STRONG, "绝绝子": _STRONG, "真香": _MID, "种草": _MID, "回购": _MID, "无限回购": _STRONG,
+    "强推": _STRONG, "安利": _WEAK, "宝藏": _MID, "良心": _MID, "给力": _MID, "666": _MID, "牛逼": _MID,
+    "牛b": _MID, "nb": _WEAK, "点赞": _MID, "五星好评": _STRONG, 
+    "满分": _MID, "爱了": _STRONG, "爱了爱了": _STRONG, "太香了": _MID, "超值": _MID, "物超所值": _STRONG,
+    "靠谱": _MID, "杠杠的": _STRONG, "没毛病": _MID, "闭眼入": _STRONG, "必买": _MID,
+    "顶呱呱": _STRONG, "赞赞": _STRONG, "超赞": _STRONG, "棒棒": _MID, "棒棒哒": _STRONG, "nice": _MID,
+    "good": _MID, "perfect": _STRONG, "excellent": _STRONG, "great": _MID, "贴心": _MID,
+    "神速": _MID, "秒回": _MID, "惊喜": _MID, "绝了": _MID, "封神": _MID,
+    "天花板": _MID, "吹爆": _STRONG, 
+    # negative
+    "垃圾": -_STRONG, "辣鸡": -_STRONG, "拉胯": -_STRONG, "拉垮": -_STRONG, "翻车": -_MID, "踩雷": -_STRONG,
+    "避雷": -_STRONG, "劝退": -_STRONG, "拔草": -_MID, "智商税": -_STRONG, "坑爹": -_STRONG, "坑人": -_STRONG,
+    "被坑": -_STRONG, "太坑": -_STRONG, "无语": -_MID, "醉了": -_MID, "呵呵": -_WEAK, "吐槽": -_WEAK,
+    "无力吐槽": -_STRONG, "给差评": -_STRONG, "零分": -_STRONG,
+    "离谱": -_MID, "下头": -_MID, "破防": -_MID, "血亏": -_STRONG, "闹心": -_MID, "糟心": -_MID,
+    "恶心": -_STRONG, "气死": -_STRONG, "气死我了": -_STRONG, "忽悠": -_MID, "骗子": -_STRONG, "骗人": -_STRONG,
+    "黑心": -_STRONG, "奸商": -_STRONG, 
+    "太失望": -_STRONG, "上当": -_STRONG, "扯淡": -_STRONG, "扯皮": -_MID, "敷衍": -_MID,
+    "甩锅": -_MID, "推诿": -_MID, "踢皮球": -_MID, "石沉大海": -_MID, "不了了之": -_MID, "爱答不理": -_MID,
+    "摆烂": -_MID, "鸡肋": -_MID, "太渣": -_MID, "差劲": -_STRONG, "太差": -_STRONG,
+    "垃圾服务": -_STRONG, "再也不": -_MID, "不会再": -_MID, "卡顿": -_MID, "掉线": -_MID, "没信号": -_MID,
+    "乱扣费": -_STRONG, "乱收费": -_STRONG, "延误": -_MID, "晚点": -_MID, "丢件": -_STRONG,
+    "盗刷": -_STRONG, "霸王条款": -_STRONG, "搞什么": -_MID, "什么玩意": -_STRONG,
+    "什么鬼": -_MID, "崩溃": -_MID, "郁闷": -_MID, "心累": -_MID, "烦死": -_STRONG,
+    "还好意思": -_STRONG, "个屁": -_STRONG, "个鬼": -_MID, "呵呵哒": -_MID, "服了": -_MID,
+    "lj": -_MID, "tmd": -_STRONG, "cnm": -_STRONG, "sb": -_STRONG, "wtf": -_MID, "shit": -_STRONG,
+    "bad": -_MID, "terrible": -_STRONG, "凭什么": -_MID, "就这？": -_MID, "就这?": -_MID,
+}
+
+
+def _build() -> dict[str, float]:
+    lex: dict[str, float] = {}
+    for ch in _POS_EMOJI:
+        lex[ch] = _MID
+    for ch in _NEG_EMOJI:
+        lex[ch] = -_MID
+    for tok in _EMOTICONS_POS.split():
+        lex[tok] = _MID
+    for tok in _EMOTICONS_NEG.split():
+        lex[tok] = -_MID
+    for tok in _KAOMOJI_POS.split():
+        lex[tok] = _WEAK
+    for tok in _KAOMOJI_NEG.split():
+        lex[tok] = -_WEAK
+    lex.update(_SLANG)
+    # the neutral-looking emoji above ("😐", "😑", "🙃") are mildly negative in reviews
+    for ch in "😐😑🙃":
+        lex[ch] = -_WEAK
+    return lex
+
+
+#: entry → weight in logit units of the polarity model (> 0: positive). Read-only.
+LEXICON: MappingProxyType[str, float] = MappingProxyType(_build())
+
+
+@lru_cache(maxsize=1)
+def lexicon_pattern() -> re.Pattern[str]:
+    """One regex matching any entry, longest first, on ASCII-lower-cased text (ASCII words whole).
+
+    The alternatives are factored into a trie (``好(?:评|吃)`` rather than
+    ``好评|好吃``), so the scan costs about one step per character.
+    """
+    trie: dict = {}
+    for key in LEXICON:
+        node = trie
+        for ch in key.lower():
+            node = node.setdefault(ch, {})
+        node[""] = True
+    return re.compile(_trie_regex(trie))
+
+
+@lru_cache(maxsize=1)
+def first_chars() -> frozenset[str]:
+    """The first characters of all entries (lower case): where a match can begin."""
+    return frozenset(k[0].lower() for k in LEXICON)
+
+
+def _trie_regex(node: dict, depth: int = 0) -> str:
+    alts = []
+    for ch in sorted(k for k in node if k):
+        guard = "(?<![a-z])" if depth == 0 and "a" <= ch <= "z" else ""
+        alts.append(guard + re.escape(ch) + _trie_regex(node[ch], depth + 1))
+    end = "" in node
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    if end:  # the prefix itself is an entry: longer entries first, else stop here
+        body = f"(?:{body})?"
+    if depth == 0:
+        return "(?:" + "|".join(alts) + ")" + _ASCII_GUARD
+    return body
+
+
+# a match that ends in an ASCII letter must not continue into a longer word (sb in usb)
+_ASCII_GUARD = "(?:(?<=[a-z])(?![a-z])|(?<![a-z]))"
