@@ -321,16 +321,9 @@ class EmotionModel:
         if tools is None:
             with self._lock:
                 if self._tools is None:
-                    norm, seg = self.normalizer, self.segmenter
-                    if norm is None:
-                        from ..normalization import Normalizer
+                    from ._tools import build_tools
 
-                        norm = Normalizer()
-                    if seg is None:
-                        from ..segmentation import Segmenter
-
-                        seg = Segmenter()
-                    self._tools = (norm, seg)
+                    self._tools = build_tools(self.normalizer, self.segmenter)
                 tools = self._tools
         return tools
 

@@ -259,10 +259,9 @@ class SentimentModel:
         if tools is None:
             with self._lock:
                 if self._tools is None:
-                    from ..normalization import Normalizer
-                    from ..segmentation import Segmenter
+                    from ._tools import build_tools
 
-                    self._tools = (Normalizer(), Segmenter())
+                    self._tools = build_tools()
                 tools = self._tools
         return tools
 
