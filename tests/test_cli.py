@@ -47,6 +47,26 @@ def test_analyze_all_good_exits_zero_and_writes_no_errors_file(tmp_path):
     assert not (tmp_path / "out.errors.jsonl").exists()
 
 
+@pytest.mark.parametrize("ext", ["csv", "tsv", "jsonl", "parquet", "xlsx"])
+def test_every_output_format_round_trips_with_json_opinions(tmp_path, ext):
+    src = _csv(tmp_path, texts=["物流很快，客服态度差", "", "质量不错"])
+    out = tmp_path / f"out.{ext}"
+    code = main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--id-col", "id",
+                 "--steps", "segment,opinions"])
+    assert code == 1
+    frame = pd.concat(vio.read_chunks(out))
+    errors = pd.concat(vio.read_chunks(tmp_path / f"out.errors.{ext}"))
+    assert frame["id"].tolist() == ["r0", "r2"] and errors["id"].tolist() == ["r1"]
+    first = frame["opinions"].iloc[0]
+    ops = json.loads(first) if isinstance(first, str) else list(first)  # JSON text in flat formats
+    assert [o["aspect"] for o in ops] == ["物流", "客服态度"]
+    words = frame["words"].iloc[0]
+    assert (json.loads(words) if isinstance(words, str) else list(words))[:2] == ["物流", "很快"]
+    assert [int(n) for n in frame["n_opinions"]] == [2, len(json.loads(frame["opinions"].iloc[1]))
+                                                     if isinstance(frame["opinions"].iloc[1], str)
+                                                     else len(frame["opinions"].iloc[1])]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_encodings_are_detected(tmp_path, encoding):
     src = _csv(tmp_path, texts=["物流很快", "包装破损"], encoding=encoding)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .alerts import RiskDetector, RiskFlag, RiskReport
     from .opinion_mining import OpinionExtractor, Taxonomy, load_taxonomy, opinion_links, opinion_table
     from .sentiment_analysis import EmotionModel, SentimentModel, TransformerSentiment
+    from .reporting import drivers, report
     from .topics import TopicNode, TopicTree
 
 __version__ = "0.1.0"
@@ -58,6 +59,8 @@ _LAZY = {
     "SentimentModel": "voc.sentiment_analysis",
     "TransformerSentiment": "voc.sentiment_analysis",
     "detect_script": "voc.normalization",
+    "drivers": "voc.reporting",
+    "report": "voc.reporting",
     "split_clauses": "voc.segmentation",
     "stopwords": "voc.segmentation",
 }
@@ -96,6 +99,7 @@ __all__ = [
     "analyze",
     "analyze_frame",
     "detect_script",
+    "drivers",
     "emotion",
     "get_default_pipeline",
     "load_taxonomy",
@@ -103,6 +107,7 @@ __all__ = [
     "opinion_links",
     "opinion_table",
     "opinions",
+    "report",
     "segment",
     "sentiment",
     "set_default_pipeline",
@@ -113,7 +118,7 @@ __all__ = [
 
 
 # submodules reachable as attributes without an explicit import (voc.alerts.detect_spikes)
-_SUBMODULES = {"alerts", "dask", "io", "spark", "topics"}
+_SUBMODULES = {"alerts", "dask", "io", "plot", "spark", "topics"}
 
 
 def __getattr__(name: str) -> Any:

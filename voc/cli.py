@@ -35,6 +35,14 @@ example:
 writes one row per dialogue (score, level, categories, first risky turn) and one row per flag
 to OUTPUT.flags.<ext>."""
 
+REPORT_EXAMPLE = """\
+example:
+  voc analyze reviews.csv -o scored.csv --text-col review
+  voc report scored.csv -o report.html --text-col review --time-col date --score-col nps --title "5月评论"
+  voc report scored.parquet -o report.html --dialogues chats.jsonl   # + riskiest dialogues
+one self-contained HTML file (opens offline): headline figures, sentiment trend, opinion drill-down,
+topics, word cloud, alerts, NPS/CSAT. Rows in SCORED.errors.<ext> (written by voc analyze) count as failed."""
+
 EVAL_EXAMPLE = """\
 example:
   voc eval labelled.csv --text-col review --label-col label [--model my_model/]"""
@@ -81,6 +89,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--text-col", help="turn text column")
     r.add_argument("--time-col", help="turn time column (enables slow_response)")
     r.add_argument("--encoding", help="input encoding (default: detect UTF-8 / GB18030)")
+
+    rp = sub.add_parser("report", help="write a self-contained HTML report of an analysed file",
+                        epilog=REPORT_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    rp.add_argument("input", help="output of `voc analyze` (csv, tsv, jsonl, parquet or xlsx)")
+    rp.add_argument("-o", "--output", required=True, help="the .html file to write")
+    rp.add_argument("--text-col", help="column shown in example verbatims (default: text_norm)")
+    rp.add_argument("--time-col", help="date/time column: sentiment trend and topic changes")
+    rp.add_argument("--score-col", help="score column: NPS 0-10, CSAT 1-5 or stars 1-5")
+    rp.add_argument("--score-kind", choices=["nps", "csat", "stars"], help="default: guessed from the range")
+    rp.add_argument("--dialogues", help="dialogues as JSON lines, scored for risk and listed with their evidence")
+    rp.add_argument("--title", default="voc report", help="page title")
+    rp.add_argument("--freq", choices=["D", "W", "M"], help="trend by day, week or month (default: from the span)")
+    rp.add_argument("--errors", help="failed rows of voc analyze (default: INPUT.errors.<ext> when it exists)")
+    rp.add_argument("--encoding", help="input encoding (default: detect UTF-8 / GB18030)")
 
     e = sub.add_parser("eval", help="evaluate the sentiment model on a labelled file", epilog=EVAL_EXAMPLE,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -194,6 +216,8 @@ def _analyze(args: argparse.Namespace) -> int:
             too_long = [isinstance(t, str) and len(t) > args.max_chars for t in texts]
             rows = analyzer.analyze([None if tl else t for t, tl in zip(texts, too_long)])
             result = pd.DataFrame(rows, index=chunk.index)
+            if "n_opinions" in result.columns:
+                result["n_opinions"] = result["n_opinions"].astype("Int64")  # an int, also beside failed rows
             result.loc[too_long, "voc_error"] = f"text longer than --max-chars={args.max_chars}"
             failed = result["voc_error"].notna()
             keep = chunk.drop(columns=[c for c in result.columns if c in chunk.columns])
@@ -308,6 +332,64 @@ def _alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .errors import ConfigError, InputError
+    from .io import format_of, read_chunks
+    from .reporting import aggregate as agg
+    from .reporting import report
+
+    wanted = ["opinions", "sentiment_label", "sentiment_polarity", "text_norm", "voc_error",
+              args.text_col, args.time_col, args.score_col]
+    wanted = list(dict.fromkeys(c for c in wanted if c))
+    if format_of(args.input) == "parquet" and Path(args.input).exists():  # read only the needed columns
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise ConfigError("reading parquet needs pyarrow: pip install pyarrow") from None
+        pf = pq.ParquetFile(args.input)
+        cols = [c for c in wanted if c in pf.schema_arrow.names]
+        chunks = (b.to_pandas() for b in pf.iter_batches(batch_size=50_000, columns=cols))
+    else:
+        chunks = read_chunks(args.input, chunksize=50_000, encoding=args.encoding)
+    parts = []
+    for chunk in chunks:  # the report aggregates: keep only the columns it needs, parsed once per chunk
+        if not parts and not {"opinions", "sentiment_label"} & set(chunk.columns):
+            raise InputError(f"{args.input} has no 'sentiment_label' or 'opinions' column (columns: "
+                             f"{list(chunk.columns)[:20]}); run `voc analyze {args.input} -o scored.csv "
+                             "--text-col <column>` first and report on its output")
+        chunk = chunk[[c for c in wanted if c in chunk.columns]]
+        parts.append(agg.prepare(chunk, text_col=args.text_col, time_col=args.time_col, score_col=args.score_col))
+    if not parts:
+        parts.append(agg.prepare(pd.DataFrame(columns=[c for c in wanted if c]), text_col=args.text_col,
+                                 time_col=args.time_col, score_col=args.score_col))
+    err_path = args.errors or (None if args.input == "-" else _with_suffix(args.input, "errors"))
+    n_err = 0
+    if err_path and Path(err_path).exists() and Path(err_path).stat().st_size:
+        errs = _read_all(err_path, args.encoding)
+        reason = errs["error"] if "error" in errs.columns else pd.Series(["failed"] * len(errs))
+        n_err = len(errs)
+        parts.append(agg.prepare(pd.DataFrame({"sentiment_label": [None] * n_err,
+                                               "voc_error": reason.fillna("failed").astype(str).tolist()})))
+    elif args.errors:
+        raise ConfigError(f"--errors {args.errors} does not exist")
+    prep = agg.concat(parts)
+    dialogues = None
+    if args.dialogues:
+        from .alerts import load_dialogues
+
+        if format_of(args.dialogues) != "jsonl":
+            raise ConfigError('--dialogues must be JSON lines: {"id": ..., "turns": [{"role": ..., "text": ...}]}; '
+                              "for a turn-per-row table use voc.report(frame, path, dialogues=load_dialogues(...))")
+        dialogues = load_dialogues(args.dialogues)
+    out = report(prep, args.output, score_kind=args.score_kind, dialogues=dialogues,  # type: ignore[arg-type]
+                 title=args.title, freq=args.freq)
+    n = len(prep.rows)
+    print(f"voc report: {n} rows ({int(prep.rows['failed'].sum())} failed) written to {out}", file=sys.stderr)
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -342,6 +424,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _topics(args)
         if args.command == "alerts":
             return _alerts(args)
+        if args.command == "report":
+            return _report(args)
     except VocError as err:
         print(f"voc {args.command}: error: {err}", file=sys.stderr)
         return 2

@@ -88,11 +88,12 @@ def read_chunks(source: str | os.PathLike[str] | IO[str], *, fmt: str | None = N
         try:
             import pyarrow.parquet as pq
         except ImportError:
-            raise ConfigError("reading parquet needs pyarrow: pip install pyarrow") from None
+            raise ConfigError("reading parquet needs pyarrow: pip install 'voc[files]'") from None
         pf = pq.ParquetFile(source)
         for batch in pf.iter_batches(batch_size=chunksize):
             yield batch.to_pandas()
     elif fmt == "xlsx":
+        _need_openpyxl("reading")
         frame = pd.read_excel(source, dtype=str)  # xlsx cannot be streamed; read once
         for start in range(0, len(frame), chunksize):
             yield frame.iloc[start:start + chunksize]
@@ -100,8 +101,39 @@ def read_chunks(source: str | os.PathLike[str] | IO[str], *, fmt: str | None = N
         raise ConfigError(f"unknown format {fmt!r}; use one of {sorted(set(_FORMATS.values()))}")
 
 
+def _need_openpyxl(doing: str) -> None:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        raise ConfigError(f"{doing} xlsx needs openpyxl: pip install 'voc[files]'") from None
+
+
+def _json_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lists and dicts (``words``, ``opinions``) as JSON text, for formats with flat cells.
+
+    Without this, pandas writes Python reprs (``[{'aspect': ...}]``) that no other tool reads.
+    """
+    import json
+
+    out = frame
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype != object:
+            continue
+        if not any(isinstance(v, (list, tuple, dict)) for v in values):
+            continue
+        if out is frame:
+            out = frame.copy()
+        out[col] = [json.dumps(v, ensure_ascii=False) if isinstance(v, (list, tuple, dict)) else v
+                    for v in values]
+    return out
+
+
 class ChunkWriter:
-    """Append DataFrames to one output file chunk by chunk (csv/tsv/jsonl stream; parquet by row group)."""
+    """Append DataFrames to one output file chunk by chunk (csv/tsv/jsonl stream; parquet by row group).
+
+    In csv, tsv and xlsx, list and dict cells (``words``, ``opinions``) are written as JSON text.
+    """
 
     def __init__(self, target: str | os.PathLike[str], *, fmt: str | None = None, append: bool = False) -> None:
         self.target = target
@@ -123,7 +155,7 @@ class ChunkWriter:
                 text = frame.to_json(orient="records", lines=True, force_ascii=False)
                 self._fh.write(text if text.endswith("\n") or not text else text + "\n")
             else:
-                frame.to_csv(self._fh, sep="," if self.fmt == "csv" else "\t", index=False,
+                _json_cells(frame).to_csv(self._fh, sep="," if self.fmt == "csv" else "\t", index=False,
                              header=not self._header_written)
                 self._header_written = True
             self._fh.flush()
@@ -132,13 +164,14 @@ class ChunkWriter:
                 import pyarrow as pa
                 import pyarrow.parquet as pq
             except ImportError:
-                raise ConfigError("writing parquet needs pyarrow: pip install pyarrow") from None
+                raise ConfigError("writing parquet needs pyarrow: pip install 'voc[files]'") from None
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._parquet is None:
                 self._parquet = pq.ParquetWriter(self.target, table.schema)
             self._parquet.write_table(table)
         elif self.fmt == "xlsx":
-            self._frames.append(frame)
+            _need_openpyxl("writing")
+            self._frames.append(_json_cells(frame))
         else:  # pragma: no cover - format_of guards
             raise ConfigError(f"unknown output format {self.fmt!r}")
 

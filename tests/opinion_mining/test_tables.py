@@ -68,6 +68,21 @@ def test_frame_and_documents_agree() -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_frames_read_back_from_files_agree(tmp_path) -> None:
+    """Opinions as JSON text (csv written by `voc analyze`) or numpy arrays (parquet) count the same."""
+    import json
+
+    frame = _frame()
+    as_json = frame.assign(opinions=[json.dumps(o, ensure_ascii=False) for o in frame["opinions"]])
+    frame.to_parquet(tmp_path / "x.parquet")
+    from_parquet = pd.read_parquet(tmp_path / "x.parquet")
+    want = opinion_table(frame)
+    pd.testing.assert_frame_equal(opinion_table(as_json), want)
+    pd.testing.assert_frame_equal(opinion_table(from_parquet), want)
+    with pytest.raises(InputError, match="not JSON"):
+        opinion_table(frame.assign(opinions=["[{'aspect': 1}]"] * len(frame)))
+
+
 def test_period_change() -> None:
     t = opinion_table(_frame(), period="month", levels=[1])
     price = t[t.level1 == "价格"].set_index("month")

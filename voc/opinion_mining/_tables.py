@@ -54,11 +54,34 @@ def _unit(o: Any) -> tuple[tuple[str, str, str], str]:
     if isinstance(o, Opinion):
         cat, pol = tuple(o.category), o.polarity
     elif isinstance(o, Mapping):
-        cat, pol = tuple(o.get("category") or ()), o.get("polarity", "neutral")
+        c = o.get("category")  # a list, or a numpy array in a frame read back from parquet
+        cat, pol = (tuple(c) if c is not None else ()), o.get("polarity", "neutral")
     else:
         raise InputError(f"an opinion must be a voc.Opinion or a dict from to_records(), got {type(o).__name__}")
     cat = tuple((c or UNMAPPED) for c in cat[:3]) + (UNMAPPED,) * (3 - len(cat[:3]))
     return cat, str(pol)  # type: ignore[return-value]
+
+
+def _opinion_list(ops: Any, row: int) -> list[Any]:
+    """One frame cell of ``opinions``: a list, a numpy array (parquet), JSON text (csv) or missing."""
+    if ops is None:
+        return []
+    if isinstance(ops, str):
+        import json
+
+        try:
+            ops = json.loads(ops) if ops.strip() else []
+        except json.JSONDecodeError:
+            raise InputError(f"row {row}: the opinions cell is not JSON ({ops[:40]!r}); pass the frame "
+                             "voc.analyze_frame returned, or a file `voc analyze` wrote") from None
+        if not isinstance(ops, list):
+            raise InputError(f"row {row}: the opinions cell holds {type(ops).__name__}, expected a list")
+        return ops
+    if hasattr(ops, "__len__") and not isinstance(ops, Mapping):
+        return list(ops)
+    if is_missing(ops):
+        return []
+    raise InputError(f"row {row}: the opinions cell holds {type(ops).__name__}, expected a list of opinions")
 
 
 def _rows(data: Any, by: str | None, period: str | None, id_col: str | None) -> tuple[list[tuple[Any, ...]], list[tuple[Any, Any, Any]]]:
@@ -77,9 +100,7 @@ def _rows(data: Any, by: str | None, period: str | None, id_col: str | None) -> 
         bys = data[by].tolist() if by else [None] * len(data)
         pers = data[period].tolist() if period else [None] * len(data)
         for i, (ops, ident, b, p) in enumerate(zip(data["opinions"].tolist(), ids, bys, pers)):
-            if ops is None or (not isinstance(ops, (list, tuple)) and is_missing(ops)):
-                ops = []
-            docs.append((i, ident, b, p, list(ops)))
+            docs.append((i, ident, b, p, _opinion_list(ops, i)))
     else:
         if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
             raise InputError(f"opinion_table expects Documents or an analysed DataFrame, got {type(data).__name__}")
