@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from ..errors import ConfigError, ModelLoadError, ModelNotFoundError
 
-__all__ = ["Featurizer", "LocalEncoder"]
+__all__ = ["Featurizer", "LocalEncoder", "specificity"]
 
 
 def _l2(x: np.ndarray) -> np.ndarray:
@@ -103,10 +103,34 @@ class Featurizer:
         return sp.diags((1.0 / norms).astype(np.float32)) @ m
 
     def fit_transform(self, words: Sequence[list[str]], wordvecs: Any | None,
-                      encoded: np.ndarray | None = None) -> np.ndarray:
-        """:meth:`fit`, then :meth:`transform` of the same texts (TF-IDF computed once)."""
+                      encoded: np.ndarray | None = None, *,
+                      groups: Callable[[np.ndarray], np.ndarray | None] | None = None) -> np.ndarray:
+        """:meth:`fit`, then :meth:`transform` of the same texts (TF-IDF computed once).
+
+        With ``groups`` (joined vectors → one group per text, −1 for none, or
+        None), the words are reweighted once by how specific they are to
+        those first-pass groups (:func:`specificity`), and the vectors are
+        recomputed: words every group uses (快递, 京东, 客服 in product
+        reviews) stop pulling texts together, the words that tell groups
+        apart (洗发水, 屏幕, 裤子) decide. The weights are folded into
+        ``idf_``, so :meth:`transform` applies them to new texts too.
+        """
         self.fit(words, wordvecs)
         a = self.__dict__.pop("_fit_tfidf")
+        x = self.transform(words, encoded, _tfidf=a)
+        lab = groups(x) if groups is not None else None
+        if lab is None:
+            return x
+        lab = np.asarray(lab)
+        rows = np.where(lab >= 0)[0]
+        if len(rows) == 0 or len(np.unique(lab[rows])) < 2:
+            return x
+        g = specificity(a[rows], lab[rows]).astype(np.float32)
+        self.idf_ = (self.idf_ * g).astype(np.float32)
+        a = a @ sp.diags(g)
+        norms = np.sqrt(np.asarray(a.multiply(a).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        a = (sp.diags((1.0 / norms).astype(np.float32)) @ a).tocsr()
         return self.transform(words, encoded, _tfidf=a)
 
     def transform(self, words: Sequence[list[str]], encoded: np.ndarray | None = None, *,
@@ -142,6 +166,37 @@ class Featurizer:
         f.index_ = {w: i for i, w in enumerate(f.vocabulary_)}
         f.idf_, f.wv_, f.svd_ = arrays["idf"], arrays["wv"], arrays["svd"]
         return f
+
+
+def specificity(a: sp.csr_matrix, labels: np.ndarray, *, floor: float = 0.3,
+                smooth: float = 0.1) -> np.ndarray:
+    """Per-column weight in [``floor``, 1]: how concentrated a word is in few groups.
+
+    ``a`` holds one row per text (any non-negative weights; only presence
+    counts), ``labels`` one group per row. A word's share of each group's
+    texts is normalised over the groups (so group size does not matter), and
+    the weight is one minus the normalised entropy of that distribution: 1
+    for a word only one group uses, near 0 for a word every group uses as
+    often (raised to ``floor``, so no word is silenced).
+
+    >>> a = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [1, 0, 1], [1, 0, 1]], np.float32))
+    >>> w = specificity(a, np.array([0, 0, 1, 1]))
+    >>> bool(np.isclose(w[0], 0.3) and w[1] > 0.7 and w[2] > 0.7)
+    True
+    """
+    _, lab = np.unique(labels, return_inverse=True)
+    k = int(lab.max()) + 1 if len(lab) else 0
+    if k < 2:
+        return np.ones(a.shape[1], dtype=np.float64)
+    b = a.tocsr(copy=True)
+    b.data[:] = 1.0
+    member = sp.csr_matrix((np.ones(len(lab)), (lab, np.arange(len(lab)))), shape=(k, len(lab)))
+    counts = np.asarray((member @ b).todense(), dtype=np.float64)        # groups × words
+    sizes = np.bincount(lab, minlength=k).astype(np.float64)
+    q = (counts + smooth) / sizes[:, None]
+    q /= q.sum(axis=0, keepdims=True)
+    h = -(q * np.log(q)).sum(axis=0) / math.log(k)
+    return np.maximum(1.0 - h, floor)
 
 
 class LocalEncoder:

@@ -19,18 +19,25 @@ texts of its siblings: ``p_in · log(p_in / p_out)`` (the phrase's share of
 the KL divergence between the node and its context), times a bonus per extra
 content word, so "修改地址" beats "地址" when a good part of the node says it.
 A one-word winner is then replaced by the most frequent phrase of the node
-that starts with it when enough texts use one (头皮屑 → 头皮屑多, 噪音 →
-噪音大), and a piece of an ancestor's label is never a child's label.
+that starts or ends with it when enough texts use one (头皮屑 → 头皮屑多, 噪音 →
+噪音大, 发票 → 修改发票), else joined with the node's next key term when
+texts write the pair verbatim (:func:`compose`: 会员 + 续费 → 会员续费); a
+piece of an ancestor's label is never a child's label.
+
+Consultations ask: a question word followed by a verb or noun is a
+candidate too (什么时候 + 发货 → 什么时候发货, 怎么 + 申请退货), and no phrase
+ends on a verb that needs more (裤子穿, 衣服收到, 如何申请).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["GENERIC_WORDS", "PhraseTable", "phrases_of"]
+__all__ = ["GENERIC_WORDS", "PhraseTable", "clause_strings", "compose", "phrases_of"]
 
 MAX_CHARS = 8
 MAX_WORDS = 4
@@ -50,6 +57,18 @@ _BROAD_ALONE = frozenset("孩子 宝宝 时间 价值 实用 材料 各种 所�
 # both count as 物流快, and "退款一直没到账" as 退款没到账 (negations stay).
 _INNER_DROP = frozenset("很 太 非常 特别 比较 挺 蛮 超 超级 十分 相当 极其 有点 有些 更 最 也 都 还 就 又 真 真的 "
                         "实在 确实 已经 总是 一直 老是 还是 居然 竟然 简直 稍微 略 较 好像 似乎 有些许".split())
+# Question words that open a consultation phrase (什么时候发货, 怎么截屏, 如何申请退货), in one spelling each;
+# modal verbs right after them are dropped there (什么时候能发货 → 什么时候发货).
+_QUESTION = {"什么时候": "什么时候", "啥时候": "什么时候", "几时": "什么时候", "怎么": "怎么", "怎样": "怎么",
+             "怎么样": "怎么", "如何": "如何", "多久": "多久", "为什么": "为什么", "为啥": "为什么",
+             "哪里": "哪里", "在哪": "哪里", "在哪里": "哪里"}
+_MODAL = frozenset("能 可以 会 才能 才 要 需要 能够 可 得".split())
+# Words a phrase never ends on: the phrase would stop mid-thought (裤子穿, 衣服收到, 苹果收到).
+_NO_END = frozenset("收到 收 穿 洗 用 买 购买 拿到 到手 看 吃 感觉 觉得 发现 试 试试 拿 送 穿着 用着 用过 用了".split())
+# Verbs that need their object before a question phrase ends (如何申请 → 如何申请退货).
+_LIGHT_VERBS = frozenset("申请 办理 进行 弄 搞 做 办 开 查 改".split())
+# Counted amounts (三个, 一条, 两斤): never a partner in a joined label (三个火龙果).
+_NUMERAL = re.compile(r"^[\d一二三四五六七八九十两几半每]+[个只条件斤箱盒瓶袋本次天块元]?$")
 # only prefixes that never start a word of their own (not 更/最/超: 更新, 最后, 超市)
 _DEGREE_PREFIX = ("非常", "特别", "比较", "超级", "十分", "相当", "有点", "很", "太", "挺", "蛮")
 
@@ -75,9 +94,86 @@ def phrases_of(tokens: Sequence[tuple[str, str]], stop: frozenset[str]) -> dict[
         if not w or p == "x" or not any(c.isalnum() for c in w):
             _clause_phrases(clause, stop, out)
             clause = []
+        elif w == "时候" and clause and clause[-1][0] == "什么":
+            clause[-1] = ("什么时候", "Q")
+        elif w in _QUESTION:
+            clause.append((_QUESTION[w], "Q"))
+        elif clause and clause[-1][1] == "Q" and w in _MODAL:
+            continue
         elif w not in _INNER_DROP:
             clause.append(_compact(w.lower(), p))
     return out
+
+
+def clause_strings(tokens: Sequence[tuple[str, str]]) -> list[str]:
+    """The clauses of one text as phrases see them: degree and linking words dropped, degree cut off.
+
+    >>> clause_strings([("会员", "n"), ("怎么", "r"), ("续费", "v"), ("，", "x"), ("物流", "n"), ("很慢", "d")])
+    ['会员怎么续费', '物流慢']
+    """
+    out: list[str] = []
+    clause: list[str] = []
+    for w, p in list(tokens) + [("。", "x")]:
+        w = w.strip()
+        if not w or p == "x" or not any(c.isalnum() for c in w):
+            if clause:
+                out.append("".join(clause))
+            clause = []
+        elif w not in _INNER_DROP:
+            clause.append(_compact(w.lower(), p)[0])
+    return out
+
+
+def compose(head: str, partners: Sequence[str], clauses: Sequence[Sequence[str]], *,
+            min_count: int = 3, min_share: float = 0.15) -> str | None:
+    """The head word joined with the partner that shares most of its clauses, in their usual order.
+
+    For a node whose best phrase is a single word (会员, 火龙果), the node's
+    other key terms are tried as partners: the one found in the same clause
+    as the head most often (at least ``min_count`` texts and ``min_share`` of
+    the texts whose clauses hold the head) joins it, before or after as the
+    texts usually put it (会员 + 续费 → 会员续费, 火龙果 + 小 → 火龙果小), and
+    only when at least two texts write the joined form verbatim, so two
+    unrelated words are never glued together. Words that share a character
+    with the head (价格/涨价) are never joined.
+    ``clauses`` holds, per text of the node, its :func:`clause_strings`.
+
+    >>> cl = [["会员怎么续费"], ["会员续费多少钱"], ["开通会员"], ["会员续费"]]
+    >>> compose("会员", ["续费", "开通"], cl)
+    '会员续费'
+    >>> compose("会员", ["开通"], cl) is None
+    True
+    """
+    cands = [q for q in dict.fromkeys(partners) if q and q != head and not set(q) & set(head)
+             and len(head) + len(q) <= MAX_CHARS and not _NUMERAL.match(q)]
+    if not cands:
+        return None
+    before = dict.fromkeys(cands, 0)
+    after = dict.fromkeys(cands, 0)
+    n_head = 0
+    for text in clauses:
+        seen: set[str] = set()
+        hit = False
+        for c in text:
+            h = c.find(head)
+            if h < 0:
+                continue
+            hit = True
+            for q in cands:
+                k = c.find(q)
+                if k >= 0 and q not in seen and not (h <= k < h + len(head) or k <= h < k + len(q)):
+                    seen.add(q)
+                    (before if k < h else after)[q] += 1
+        n_head += hit
+    floor = max(min_count, min_share * n_head)
+    for q in sorted(cands, key=lambda q: (-(before[q] + after[q]), cands.index(q))):
+        if before[q] + after[q] < floor:
+            break
+        joined = q + head if before[q] > after[q] else head + q
+        # only a phrase people actually write: the joined form occurs verbatim in two texts or more
+        if sum(any(joined in c for c in text) for text in clauses) >= 2:
+            return joined
+    return None
 
 
 def _compact(w: str, p: str) -> tuple[str, str]:
@@ -98,6 +194,19 @@ def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[s
     ok = [_is_content(w, p) and (w not in stop or len(w) == 1 and p.startswith(("a", "v"))) for w, p in cl]
     noun = [p.startswith(_NOUN) or (p.startswith("v") and len(w) >= 2 and ok[i]) for i, (w, p) in enumerate(cl)]
     for i in range(n):
+        if cl[i][1] == "Q":  # 什么时候 + 发货, 怎么 + 申请退货: a question about a content word
+            text, n_content = cl[i][0], 1
+            for j in range(i + 1, min(n, i + MAX_WORDS)):
+                if not (ok[j] or j > i + 1) or cl[j][1] == "Q":
+                    break
+                text += cl[j][0]
+                if len(text) > MAX_CHARS:
+                    break
+                n_content += ok[j]
+                if (ok[j] and cl[j][1].startswith(("v", "n")) and cl[j][0] not in _NO_END
+                        and cl[j][0] not in _LIGHT_VERBS):
+                    out[text] = n_content
+            continue
         if not ok[i] or (len(cl[i][0]) < 2 and not cl[i][1].startswith("n")):
             continue
         text = cl[i][0]
@@ -111,7 +220,7 @@ def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[s
                 break
             has_noun = has_noun or noun[j]
             n_content += ok[j]
-            if ok[j] and has_noun:
+            if ok[j] and has_noun and cl[j][0] not in _NO_END:
                 out[text] = n_content
 
 
@@ -132,6 +241,11 @@ class PhraseTable:
         self.words = np.array([nwords[t] for t in self.terms], dtype=np.float64)
         self.matrix = sp.csr_matrix((np.ones(len(indices), np.float32), np.asarray(indices, np.int64),
                                      np.asarray(indptr, np.int64)), shape=(len(sets), len(vocab)))
+
+    def n_words(self, term: str) -> int:
+        """Content words in ``term`` (0 when the table does not hold it)."""
+        k = np.where(self.terms == term)[0]
+        return int(self.words[k[0]]) if len(k) else 0
 
     def counts(self, membership: sp.csr_matrix) -> sp.csr_matrix:
         """Rows of ``membership`` (groups × texts) times the table: phrase counts per group."""
@@ -189,8 +303,9 @@ class PhraseTable:
                 best, best_c = None, 0.0
                 for o in np.where((self.words[idx] >= 2) & (c_in >= max(need, 2)) & (p_in > p_out))[0]:
                     t = self.terms[idx[o]]
-                    # head + predicate (噪音 → 噪音大), or an ancestor's label + this one (动力 > 不够 → 动力不够)
-                    if ((t.startswith(head) or any(t == a + head for a in within))
+                    # head + predicate (噪音 → 噪音大), verb + head (发票 → 修改发票, 发货 → 什么时候发货),
+                    # or an ancestor's label + this one (动力 > 不够 → 动力不够)
+                    if ((t.startswith(head) or t.endswith(head) or any(t == a + head for a in within))
                             and t not in exclude and c_in[o] > best_c):
                         best, best_c = t, c_in[o]
                 if best is not None:

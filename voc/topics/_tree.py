@@ -18,7 +18,7 @@ from .._input import as_text, as_texts, is_missing
 from .._types import Document, Opinion
 from ..errors import ConfigError, InputError, NotFittedError
 from ._features import Featurizer, LocalEncoder, _l2
-from ._labels import GENERIC_WORDS, PhraseTable, phrases_of
+from ._labels import GENERIC_WORDS, PhraseTable, clause_strings, compose, phrases_of
 from ._text import Analyzer
 
 __all__ = ["OTHER_LABEL", "TopicNode", "TopicTree"]
@@ -152,6 +152,14 @@ class TopicTree:
         two nodes share a category, ``"物流配送·<phrase>"``); a path: the same
         with your taxonomy file in voc's taxonomy format; ``False``: data-driven
         labels only.
+    refine
+        ``True`` (default): cluster level 1 twice. The first pass shows which
+        words every theme uses (快递, 京东, 客服 in product reviews) and which
+        tell themes apart (屏幕, 洗发水, 裤子); words are then weighted by how
+        concentrated they are in few first-pass groups (one minus the
+        normalised entropy, at least 0.3) and the tree is built on the
+        reweighted vectors, so a review that names its product beside the
+        delivery joins the product's theme. ``False``: one pass (faster).
     random_state
         Seed for sampling and k-means.
 
@@ -176,7 +184,7 @@ class TopicTree:
                  min_share: float | Sequence[float] = (0.01, 0.003, 0.001), min_size: int = 3,
                  n_keywords: int = 10, n_examples: int = 3, encoder: str | None = None,
                  weights: Mapping[str, float] | None = None, anchor: bool | str = False,
-                 random_state: int = 0) -> None:
+                 refine: bool = True, random_state: int = 0) -> None:
         self.levels = levels
         self.max_children = max_children
         self.min_share = min_share
@@ -186,12 +194,13 @@ class TopicTree:
         self.encoder = encoder
         self.weights = weights
         self.anchor = anchor
+        self.refine = refine
         self.random_state = random_state
         self._lock = threading.Lock()
 
     # -- scikit-learn style parameters ----------------------------------------
     _PARAMS = ("levels", "max_children", "min_share", "min_size", "n_keywords", "n_examples",
-               "encoder", "weights", "anchor", "random_state")
+               "encoder", "weights", "anchor", "refine", "random_state")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor arguments, as a dict."""
@@ -230,6 +239,8 @@ class TopicTree:
         for s in _per_level(self.min_share, self.levels, "min_share", float):
             if not 0 <= s < 1:
                 raise ConfigError(f"TopicTree min_share must be in [0, 1), got {self.min_share!r}")
+        if not isinstance(self.refine, bool):
+            raise ConfigError(f"TopicTree refine must be True or False, got {self.refine!r}")
         for name in ("min_size", "n_keywords", "n_examples"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
@@ -324,13 +335,29 @@ class TopicTree:
 
         an = self._analyzer()
         words, _ = an.analyze(texts, keep_tokens=False)
-        self.featurizer_ = Featurizer(weights=dict(self.weights) if self.weights else None,
-                                      random_state=self.random_state)
-        x = self.featurizer_.fit_transform(words, default_vectors(), self._encode(texts))
-        has = np.abs(x).sum(axis=1) > 0
-        root = _Split(np.arange(n), 0, None)
         max_children = _per_level(self.max_children, self.levels, "max_children", int)
         min_share = _per_level(self.min_share, self.levels, "min_share", float)
+        min_size1 = max(self.min_size, int(math.ceil(min_share[0] * n)))
+
+        def first_pass(x: np.ndarray) -> np.ndarray | None:
+            """A level-1 grouping on the plain features, to learn which words tell groups apart."""
+            good = np.where(np.abs(x).sum(axis=1) > 0)[0]
+            if len(good) < 2:
+                return None
+            y = _l2(x[good] - x[good].mean(axis=0))
+            lab, cents = _split(y, max_children[0], min_size1, np.random.RandomState(self.random_state), 1)
+            if len(cents) < 2:
+                return None
+            out = np.full(len(x), -1, dtype=np.int64)
+            out[good] = lab
+            return out
+
+        self.featurizer_ = Featurizer(weights=dict(self.weights) if self.weights else None,
+                                      random_state=self.random_state)
+        x = self.featurizer_.fit_transform(words, default_vectors(), self._encode(texts),
+                                           groups=first_pass if self.refine else None)
+        has = np.abs(x).sum(axis=1) > 0
+        root = _Split(np.arange(n), 0, None)
         rng = np.random.RandomState(self.random_state)
         self._grow(root, x, has, max_children, min_share, rng)
         self._finish(root, x, texts, words, senti, n)
@@ -457,6 +484,7 @@ class TopicTree:
         pool = np.unique(np.concatenate(picks)) if picks else np.zeros(0, np.int64)
         tagged = an.tag([texts[j] for j in pool])
         phrases = PhraseTable([phrases_of(t, stop) for t in tagged])
+        pool_clauses = [clause_strings(t) for t in tagged]
         unigrams = PhraseTable([dict.fromkeys(words[j], 1) for j in pool])
         # membership: node × pool position (a pool text belongs to one node per level)
         pos_in_pool = {int(j): k for k, j in enumerate(pool)}
@@ -500,6 +528,13 @@ class TopicTree:
                                   alpha=0.5, min_share=0.03, min_count=3, prefer=keywords[i][:3],
                                   expand=0.1, within=ancestors)
             labels[i] = ranked[0][0] if ranked else _fallback_label(keywords[i], used, labels[p] if p >= 0 else "")
+            if ranked and phrases.n_words(labels[i]) == 1:  # one word: join it with the node's next key term
+                head = labels[i]
+                partners = [t for t, _ in ranked[1:]] + [k for k in keywords[i][:8] if k not in GENERIC_WORDS]
+                joined = compose(head, [q for q in partners if not any(q in a for a in ancestors)],
+                                 [pool_clauses[k] for k in member[i].indices])
+                if joined is not None and joined not in used:
+                    labels[i] = joined
         category = self._anchor_categories(labels, keywords)
         nodes: list[TopicNode] = []
         for i in range(n_nodes):
