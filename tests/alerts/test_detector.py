@@ -252,10 +252,181 @@ def test_short_replies_are_not_read_by_the_models():
         return (-0.9, 0.0) if "没" in text else (0.3, 0.0)
 
     det = RiskDetector(signals=signal, scorer=None)
-    d = dialogue(("客户", "你好，我想问一下退货流程"), ("客服", "还有别的问题吗"), ("客户", "没了"))
+    first, later = "你好，我想问一下退货流程", "为什么还没有人处理我的退货"
+    d = dialogue(("客户", first), ("客服", "还有别的问题吗"), ("客户", "没了"), ("客户", later))
     rep = det.assess(d)
-    assert seen == ["你好，我想问一下退货流程"] and rep.flags == ()
+    assert sorted(seen) == sorted([first, later])  # never the short reply 没了
+    assert [f.rule for f in rep.flags] == ["model.negative_trend"]
+    seen.clear()
     mon = det.monitor()
     for t in d.turns:
         mon.feed(t)
-    assert seen[1:] == ["你好，我想问一下退货流程"]
+    assert seen == [first, later] and mon.report().flags == rep.flags
+
+
+def test_signals_are_read_only_where_they_can_matter():
+    seen: list[str] = []
+
+    def signal(text):
+        seen.append(text)
+        return (0.3, 0.1) if "你好" in text else (-0.9, 0.2)
+
+    det = RiskDetector(signals=signal, scorer=None)
+    # one readable customer turn: nothing to compare it with, so no model is read
+    assert det.assess(dialogue(("客户", "为什么还没有人处理我的退货"))).flags == ()
+    assert seen == []
+    # the first turn is a baseline, read when a later turn is past a rule's threshold
+    calm_later = dialogue(("客户", "你好，我想问一下退货流程"), ("客服", "好的"), ("客户", "你好，请问运费谁出呢"))
+    det.assess(calm_later)
+    assert seen == ["你好，请问运费谁出呢"]
+
+
+def _random_dialogues(seed, n):
+    import random
+
+    rng = random.Random(seed)
+    texts = ["你好，我想问一下退货流程", "为什么还没有人处理我的退货", "我真的非常生气，气死我了",
+             "好的，谢谢你们的耐心处理", "订单一直显示未发货是怎么回事", "你们这个服务也太差了吧",
+             "没了", "在吗"]
+    agent = ["您好，请问有什么可以帮您", "非常抱歉，马上为您处理"]
+    out = []
+    for k in range(n):
+        turns = []
+        for _ in range(rng.randint(0, 7)):
+            if rng.random() < 0.65:
+                turns.append(("客户", rng.choice(texts)))
+            else:
+                turns.append(("客服", rng.choice(agent)))
+        out.append(dialogue(*turns, id=k))
+    return out
+
+
+def test_pruned_reads_change_no_report():
+    # every customer turn read (the streaming monitor with a plain callable reads them all)
+    # against assess/pipe, which read only what can change the report
+    import zlib
+
+    def signal(text):
+        h = zlib.crc32(text.encode("utf-8"))
+        return (round((h % 2001) / 1000 - 1.0, 3), round((h // 2001 % 1001) / 1000, 3))
+
+    det = RiskDetector(signals=signal, scorer=None)
+    ds = _random_dialogues(0, 400)
+    piped = list(det.pipe(ds, batch_size=64))
+    fired = 0
+    for d, rep in zip(ds, piped):
+        mon = det.monitor()
+        for t in d.turns:
+            mon.feed(t)
+        ref = mon.report()
+        assert rep.flags == ref.flags and rep.score == ref.score, d
+        fired += any(f.category == "negative_trend" for f in rep.flags)
+    assert fired > 20  # the comparison exercised both model rules
+
+
+@pytest.fixture(scope="module")
+def default_signals():
+    det = RiskDetector()
+    eng = det._get_engine()
+    if eng.signal is None:  # pragma: no cover - the shipped models are part of the repo
+        pytest.skip("the default sentiment/emotion models do not load here")
+    return det
+
+
+SIGNAL_TEXTS = [
+    "你好，我想问一下退货流程", "为什么还没有人处理我的退货？？", "气死我了！！我要投诉你们 😡",
+    "物流 太慢了\n 等了一个星期 还没到", "Wi-Fi连不上，1.1kg的包裹丢了", "不是很好，但也不算太差吧",
+    "好评" * 60, "客服态度很差，我已经打了三次电话，每次都说会处理，结果到现在还是没有任何进展，"
+    "你们到底有没有人管？如果明天还不给我一个说法，我就去12315投诉，再也不会买你们家的东西了",
+    "ＶＩＰ會員的問題還沒解決", "[怒][怒] 什么破服务",
+]
+
+
+def test_direct_model_path_equals_the_pipeline(default_signals):
+    """The signals read without Documents are exactly the pipeline's polarity and anger."""
+    from voc.alerts._detector import _doc_signal
+    from voc.pipeline import get_default_pipeline
+
+    eng = default_signals._get_engine()
+    lean = eng.signal.lean()
+    assert lean is not None
+    p = get_default_pipeline()
+    ref = [_doc_signal(p.run(t, steps=eng.signal.steps)) for t in SIGNAL_TEXTS]
+    assert [eng.signal(t) for t in SIGNAL_TEXTS] == ref  # one at a time (streaming)
+    assert eng.signals(SIGNAL_TEXTS) == ref  # in a batch
+    pol_only = eng.signals(SIGNAL_TEXTS, anger=False)
+    assert [s[0] for s in pol_only] == [r[0] for r in ref] and {s[1] for s in pol_only} == {0.0}
+    anger_only = eng.signals(SIGNAL_TEXTS, polarity=False)
+    assert [s[1] for s in anger_only] == [r[1] for r in ref]
+
+
+def test_default_signals_stream_and_batch_agree_with_reading_everything(default_signals):
+    """With the shipped models: the monitor (first turn's anger deferred) and pipe (pruned)
+    give what a detector that reads every customer turn gives."""
+    from voc.alerts._detector import _doc_signal
+    from voc.pipeline import get_default_pipeline
+
+    steps = default_signals._get_engine().signal.steps
+
+    def everything(text):
+        return _doc_signal(get_default_pipeline().run(text, steps=steps))
+
+    reference = RiskDetector(signals=everything)
+    ds = _random_dialogues(1, 120) + [
+        dialogue(("客户", "你好，我想问一下退货流程"), ("客服", "您好"), ("客户", SIGNAL_TEXTS[2]),
+                 ("客户", SIGNAL_TEXTS[7]), id="angry")]
+    ref = list(reference.pipe(ds))
+    got = list(default_signals.pipe(ds, batch_size=16))
+    assert [r.flags for r in got] == [r.flags for r in ref]
+    assert any(f.rule == "model.anger" for r in ref for f in r.flags)
+    assert any(f.rule == "model.negative_trend" for r in ref for f in r.flags)
+    mon = default_signals.monitor()
+    for d in ds:
+        fed = [f for t in d.turns for f in mon.feed(t, dialogue_id=d.id)]
+        assert tuple(fed) == ref[ds.index(d)].flags
+
+
+def test_signals_follow_a_custom_default_pipeline(default_signals):
+    """A default pipeline with a component of the user's own is run as a pipeline (Documents)."""
+    import voc
+    from voc.pipeline import get_default_pipeline, set_default_pipeline
+
+    base = get_default_pipeline()
+
+    class MySegmenter:
+        def __init__(self, seg):
+            self.seg = seg
+
+        def __call__(self, doc):
+            return self.seg(doc)
+
+    eng = default_signals._get_engine()
+    ref = [eng.signal(t) for t in SIGNAL_TEXTS]
+    custom = voc.Pipeline(normalizer=base.get_normalizer(),
+                          components={"segment": MySegmenter(base.get("segment")),
+                                      "sentiment": base.get("sentiment"), "emotion": base.get("emotion")})
+    set_default_pipeline(custom)
+    try:
+        assert eng.signal.lean() is None
+        assert [eng.signal(t) for t in SIGNAL_TEXTS] == ref
+        assert eng.signals(SIGNAL_TEXTS) == ref
+    finally:
+        set_default_pipeline(base)
+    assert eng.signal.lean() is not None
+
+
+def test_direct_model_path_without_the_span_helpers(default_signals, monkeypatch):
+    """Where the segmenter has no ``_spans`` and the sentiment scorer reads token objects
+    (not its span lists), the direct path still gives the pipeline's numbers."""
+    from voc.alerts import _detector
+    from voc.segmentation import Segmenter
+
+    eng = default_signals._get_engine()
+    ref = eng.signals(SIGNAL_TEXTS)
+    ref_one = [eng.signal(t) for t in SIGNAL_TEXTS]
+    fast = eng.signal.lean()
+    monkeypatch.delattr(Segmenter, "_spans", raising=False)
+    lean = _detector._Lean(fast.norm, fast.seg, fast.sen, fast.emo)
+    lean.tokens = lambda w, s, e: list(map(_detector._Tok, zip(w, s, e)))
+    assert lean.signals(SIGNAL_TEXTS) == ref
+    assert [lean.signals([t])[0] for t in SIGNAL_TEXTS] == ref_one

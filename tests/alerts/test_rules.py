@@ -232,3 +232,94 @@ def test_repeat_needs_an_agent_reply_and_ignores_order_cards(rules_only):
     q = "这个空调安装要怎么联系厂家呢"
     assert cats(rules_only, ("客户", q), ("客户", q)) == set()  # a double send, not yet answered
     assert cats(rules_only, ("客户", q), ("客服", "您好"), ("客户", q)) == {"repeated_contact"}
+
+
+# -- fast scanners ------------------------------------------------------------------------
+def _finditer_spans(rx, text):
+    return [m.span() for m in rx.finditer(text)]
+
+
+def _scanner_spans(sc, text):
+    out, pos = [], 0
+    while (m := sc.search(text, pos)) is not None:
+        out.append(m.span(1))
+        pos = m.end(1)
+    return out
+
+
+def _rule_alphabet():
+    """Characters of the shipped rules' keywords and literals, digits, punctuation and filler."""
+    cfg = load_rule_config(None)
+    chars = set("0123456789abcsx，。！？ 我你的了是不没")
+    for r in cfg["rules"]:
+        for k in r.get("keywords", []):
+            chars.update(fold(k))
+        for p in r.get("regex", []):
+            chars.update(c for c in p if "\u4e00" <= c <= "\u9fff")
+    return sorted(chars)
+
+
+_ALPHABET = _rule_alphabet()
+_RULESET = compile_rules(load_rule_config(None))
+
+
+def test_every_shipped_pattern_rule_gets_a_scanner():
+    assert all(r.scan is not None for r in _RULESET.rules if r.kind == "pattern")
+
+
+@pytest.mark.parametrize("rule", [r for r in _RULESET.rules if r.scan is not None], ids=lambda r: r.id)
+def test_scanner_finds_exactly_the_rule_matches(rule):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @given(st.text(alphabet=_ALPHABET, max_size=60))
+    @settings(max_examples=150, deadline=None, database=None)
+    def check(text):
+        assert _scanner_spans(rule.scan, text) == _finditer_spans(rule.regex, text)
+
+    check()
+    # and on every keyword of the rule file glued together: matches touching each other
+    glued = "".join(_ALPHABET)
+    assert _scanner_spans(rule.scan, glued * 2) == _finditer_spans(rule.regex, glued * 2)
+
+
+@pytest.mark.parametrize("pattern, fast", [
+    ("投诉|举报", True),
+    ("(?:给|打)(?:个)?差评", True),
+    ("(?<![0-9])110(?![0-9])", True),
+    ("[0-9一二三]+次", True),
+    ("第[二三四五六七八九十两几0-9]+次", True),
+    ("(投诉)", False),  # a group: the scanner's group 1 would shift it
+    ("(?P<x>投诉)", False),
+    ("(?i)sb", False),  # flags
+    ("(?:再次)?", False),  # can match the empty string
+    ("^投诉", False),  # anchored
+    (r"\d+次", False),  # a category class: first characters unknown
+    ("[^好]差", False),  # negated class
+    (".投诉", False),
+])
+def test_scanner_only_where_it_is_safe(pattern, fast):
+    import re
+
+    from voc.alerts._rules import fast_scanner
+
+    rx = re.compile(pattern)
+    sc = fast_scanner(rx)
+    assert (sc is not None) == fast
+    if sc is not None:
+        for text in ("我要投诉和举报，给个差评，报警110，第三次了，三次", "1101 110 0110 又又又投投诉诉"):
+            assert _scanner_spans(sc, text) == _finditer_spans(rx, text)
+
+
+def test_user_rule_without_a_scanner_still_matches():
+    det = RiskDetector({"rules": [{"id": "x.grp", "category": "churn", "regex": ["(销户|退网)了"]}]},
+                       signals=None, scorer=None)
+    rule = next(r for r in det.ruleset.rules if r.id == "x.grp")
+    assert rule.scan is None
+    rep = det.assess(dialogue(("客户", "我已经退网了")))
+    assert ("x.grp", "退网了") in [(f.rule, f.evidence.text) for f in rep.flags]
+
+
+def test_fold_is_the_same_with_the_list_table():
+    assert fold("我要投訴！ＡＢＣ　ｘ😡") == "我要投诉!abc x😡"
+    assert fold("") == ""

@@ -10,6 +10,13 @@ How a dialogue is scored (documented in ``models/alerts/README.md``):
    sentiment and emotion models. Each flag carries its category, turn index,
    evidence span and rule id, and is returned by the monitor as soon as the
    turn that causes it arrives.
+
+   Speed: a turn is folded once; each rule scans with a pattern that starts
+   with the characters its matches can start with (``fast_scanner`` in
+   ``_rules.py``: the same matches, found about three times faster); the
+   default models are driven directly (no Documents, Token objects or
+   sentiment evidence; the same numbers as the pipeline), and only the model
+   signals that can change a report are read (see ``RiskDetector._signals_for``).
 2. **Severity** ``1 − Π_rules (1 − w_rule)`` over the rules that fired (a
    noisy-OR of the weights in the rule file), times ``resolved_discount`` when
    the customer's last turn says the problem is solved.
@@ -34,6 +41,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Literal
 
 from .._types import Dialogue, Span, Turn
@@ -128,7 +136,7 @@ class RiskReport:
 # -- per-dialogue state ---------------------------------------------------------------
 class _State:
     __slots__ = ("n", "flags", "rule_w", "counts", "dot", "sq", "n_customer", "bigrams", "pol",
-                 "anger", "pending_ts", "gap_flagged", "resolved", "fired", "lock", "last_ts")
+                 "anger", "first_text", "pending_ts", "gap_flagged", "resolved", "fired", "lock", "last_ts")
 
     def __init__(self) -> None:
         self.n = 0
@@ -139,8 +147,11 @@ class _State:
         self.sq = 0.0
         self.n_customer = 0
         self.bigrams: list[list[Any]] = []  # [turn index, bigrams, answered by the agent since]
+        # model signals of the customer turns read so far; the first turn's anger may stay
+        # None (its text in first_text) until a later turn needs it as a baseline
         self.pol: list[float] = []
-        self.anger: list[float] = []
+        self.anger: list[float | None] = []
+        self.first_text: str | None = None
         self.pending_ts: float | None = None
         self.gap_flagged = False
         self.resolved = False
@@ -211,26 +222,52 @@ class _Engine:
     """Compiled rules + scorer + signal function: read-only, shared by threads."""
 
     def __init__(self, rules: RuleSet, scorer: TextScorer | None, signal: SignalFn | None,
-                 batch_signal: Callable[[list[str]], list[Signal]] | None) -> None:
+                 batch_signal: Callable[..., list[Signal]] | None) -> None:
         self.rules = rules
         self.scorer = scorer
         self.signal = signal
         self.batch_signal = batch_signal
+        self.min_chars = rules.settings["signal_min_chars"]
+        # the signals only feed the trend (polarity) and anger rules: only what they read is read
+        self.wants_pol = "trend" in rules.special
+        self.wants_anger = "anger" in rules.special
+        self.trend_id = rules.special["trend"].id if self.wants_pol else None
+        self.anger_id = rules.special["anger"].id if self.wants_anger else None
+        self.reads_signals = signal is not None and (self.wants_pol or self.wants_anger)
+        self.partial = batch_signal is not None  # the default models can read one part alone
+        # per role: (rule, fast scanner or None); see voc.alerts._rules.fast_scanner
+        self.scans = {role: tuple((r, r.scan) for r in rules.by_role[role]) for role in rules.by_role}
 
     def wants_signal(self, turn: Turn) -> bool:
         """Model signals are read for customer turns with enough Chinese to judge
         (short replies like 没了 / 好的 mislead sentiment models; they are skipped)."""
-        return turn.role == "customer" and len(_han(fold(turn.text))) >= self.rules.settings["signal_min_chars"]
+        return turn.role == "customer" and len(_han(fold(turn.text))) >= self.min_chars
 
     # one turn → new flags (state is updated in place; the caller holds state.lock)
-    def step(self, st: _State, turn: Turn, sig: Signal | None, *, score: bool = True) -> list[RiskFlag]:
+    def step(self, st: _State, turn: Turn, sig: Signal | None, *, score: bool = True,
+             f: str | None = None, han: str | None = None) -> list[RiskFlag]:
+        """Add ``turn``; ``f`` (``fold(turn.text)``) and ``han`` (``_han(f)``, customer
+        turns) may be given when the caller already has them."""
         rs = self.rules
         i = st.n
         st.n += 1
         text = turn.text
-        f = fold(text)
+        if f is None:
+            f = fold(text)
         new: list[RiskFlag] = []
-        for rule in rs.by_role[turn.role]:
+        for rule, scan in self.scans[turn.role]:
+            if scan is not None:
+                # the scanner's group 1 walks exactly the matches of rule.regex.finditer(f)
+                pos = 0
+                while (m := scan.search(f, pos)) is not None:
+                    s, e = m.span(1)
+                    if rule.guards and _guarded(rule.guards, f, s, e):
+                        pos = e
+                        continue
+                    new.append(RiskFlag(rule.category, i,
+                                        Span(s, e, text[s:e], weight=rule.weight, label=rule.category), rule.id))
+                    break
+                continue
             assert rule.regex is not None
             for m in rule.regex.finditer(f):
                 s, e = m.span()
@@ -256,7 +293,7 @@ class _Engine:
                     gap = ts - st.pending_ts
                     st.gap_flagged = True
                     new.append(self._whole(gap_rule, i, text, f"no reply for {gap:.0f}s"))
-            self._customer(st, i, text, f, sig, new, score)
+            self._customer(st, i, text, f, sig, new, score, han)
         else:
             if ts is not None and st.pending_ts is not None:
                 gap = ts - st.pending_ts
@@ -279,14 +316,14 @@ class _Engine:
                         rule.id)
 
     def _customer(self, st: _State, i: int, text: str, f: str, sig: Signal | None,
-                  new: list[RiskFlag], score: bool) -> None:
+                  new: list[RiskFlag], score: bool, han: str | None = None) -> None:
         rs = self.rules
         # the same problem again: Chinese-character bigram overlap with an earlier customer
         # turn that the agent has answered since (placeholders like [订单x], digits, Latin
         # and punctuation are ignored, so order cards and double-sends do not count)
         rep = rs.special.get("repeat")
         if rep is not None:
-            compact = _han(f)
+            compact = _han(f) if han is None else han
             if len(compact) >= rs.settings["repeat_min_chars"]:
                 bg = frozenset(map(str.__add__, compact, compact[1:]))
                 thr = rs.settings["repeat_similarity"]
@@ -294,7 +331,7 @@ class _Engine:
                     if not answered:
                         continue
                     inter = len(bg & prev)
-                    if inter and inter / len(bg | prev) >= thr:
+                    if inter and inter / (len(bg) + len(prev) - inter) >= thr:  # Jaccard, no union built
                         new.append(self._whole(rep, i, text, f"repeats turn {j}"))
                         break
                 st.bigrams.append([i, bg, False])
@@ -305,7 +342,17 @@ class _Engine:
             st.dot += a
             st.sq += b
         if sig is not None:
-            pol, anger = float(sig[0]), float(sig[1])
+            pol = float(sig[0])
+            anger: float | None
+            if sig[1] is not None:
+                anger = float(sig[1])
+            elif not st.anger:
+                # the first turn read: its anger is only a baseline, read when a later
+                # turn reaches the anger threshold (see RiskMonitor.feed)
+                anger = None
+                st.first_text = text
+            else:  # another thread fed this dialogue's first turn in the meantime
+                anger = float(self.signals([text], polarity=False)[0][1])
             st.pol.append(pol)
             st.anger.append(anger)
             trend = rs.special.get("trend")
@@ -316,15 +363,29 @@ class _Engine:
                     new.append(self._whole(trend, i, text, f"polarity {pol:+.2f} from {peak:+.2f}"))
             ang = rs.special.get("anger")
             if ang is not None and ang.id not in st.fired and len(st.anger) >= 2:
-                if anger >= rs.settings["anger_threshold"] and anger - st.anger[0] >= rs.settings["anger_rise"]:
-                    st.fired.add(ang.id)
-                    new.append(self._whole(ang, i, text, f"anger {anger:.2f} from {st.anger[0]:.2f}"))
+                assert anger is not None  # only the first turn's may wait
+                if anger >= rs.settings["anger_threshold"]:
+                    base = st.anger[0]
+                    if base is None:
+                        assert st.first_text is not None
+                        base = st.anger[0] = float(self.signals([st.first_text], polarity=False)[0][1])
+                    if anger - base >= rs.settings["anger_rise"]:
+                        st.fired.add(ang.id)
+                        new.append(self._whole(ang, i, text, f"anger {anger:.2f} from {base:.2f}"))
         if rs.resolved is not None:
             st.resolved = bool(rs.resolved.search(f)) and not (
                 rs.resolved_unless is not None and rs.resolved_unless.search(f)
             ) and not new
         else:
             st.resolved = False
+
+    def signals(self, texts: list[str], *, polarity: bool = True, anger: bool = True) -> list[Signal]:
+        """(polarity, anger) of ``texts``; a part not asked for may be 0.0 (the default models
+        skip it; a user's callable always gives both)."""
+        if self.batch_signal is not None:
+            return self.batch_signal(texts, polarity=polarity, anger=anger)
+        assert self.signal is not None
+        return [self.signal(t) for t in texts]
 
     def report(self, st: _State, dialogue_id: Any, model: float | None = None) -> RiskReport:
         """The report for a state; ``model`` overrides the scorer's probability (batch path)."""
@@ -362,18 +423,140 @@ def _doc_signal(doc: Any) -> Signal:
     return pol, anger
 
 
+#: below this many characters one text is scored by the sentiment model's plain-Python
+#: path, above by its numpy path (identical numbers; numpy's per-call cost wins on short texts)
+_ONE_TEXT_PYTHON = 72
+
+
+class _Tok(tuple):
+    """``(text, start, end)`` read as a token (``.text``, ``.start``, ``.end``); built in C."""
+
+    __slots__ = ()
+    text = property(itemgetter(0))
+    start = property(itemgetter(1))
+    end = property(itemgetter(2))
+
+
+class _Lean:
+    """The default pipeline's parts when they are voc's own, driven directly.
+
+    Same numbers as running the pipeline (normalise → segment → sentiment →
+    emotion) on each text, with less around them: the normaliser's text without
+    a Document, the segmenter's words and offsets without Token objects, the
+    sentiment probabilities without evidence, the emotion probabilities of the
+    whole batch at once. ``tests/alerts/test_detector.py`` pins the equality.
+    """
+
+    __slots__ = ("norm", "seg", "sen", "sen_state", "emo", "emo_state", "anger_col", "tokens")
+
+    def __init__(self, norm: Any, seg: Any, sen: Any, emo: Any) -> None:
+        self.norm, self.seg, self.sen, self.emo = norm, seg, sen, emo
+        self.sen_state = sen._fitted() if sen is not None else None
+        self.emo_state = emo._fitted() if emo is not None else None
+        self.anger_col = list(emo.classes_).index("anger") if emo is not None else -1
+        from ..sentiment_analysis import model as _sm
+
+        # the token form the sentiment scorer reads fastest: its span lists where it has them
+        spans = getattr(_sm, "_Spans", None)
+        self.tokens: Callable[[list[str], list[int], list[int]], Any] = (
+            spans if spans is not None else (lambda w, s, e: list(map(_Tok, zip(w, s, e))))
+        )
+
+    @staticmethod
+    def build(parts: tuple[Any, ...], steps: tuple[str, ...]) -> _Lean | None:
+        from ..normalization import Normalizer
+        from ..segmentation import Segmenter
+        from ..sentiment_analysis import EmotionModel, SentimentModel
+
+        norm, *comps = parts
+        by = dict(zip(steps, comps))
+        sen, emo = by.get("sentiment"), by.get("emotion")
+        # exact types only: a subclass may score differently from what is called here
+        if type(norm) is not Normalizer or type(by.get("segment")) is not Segmenter:
+            return None
+        if (sen is not None and type(sen) is not SentimentModel) or (emo is not None and type(emo) is not EmotionModel):
+            return None
+        try:
+            return _Lean(norm, by["segment"], sen, emo)
+        except Exception:  # noqa: BLE001 - anything unexpected: the plain pipeline path
+            logger.debug("model signals: using the pipeline path", exc_info=True)
+            return None
+
+    def spans(self, text: str) -> tuple[list[str], list[int], list[int]]:
+        """What ``Segmenter.tokenize(text)`` gives, as (words, starts, ends)."""
+        if not text:
+            return [], [], []
+        fast = getattr(self.seg, "_spans", None)
+        if fast is not None:
+            return fast(text)
+        toks = self.seg.tokenize(text, pos=False)  # the same words as with tags
+        return [t.text for t in toks], [t.start for t in toks], [t.end for t in toks]
+
+    def signals(self, texts: list[str], *, polarity: bool = True, anger: bool = True) -> list[Signal]:
+        """(polarity, anger) of raw texts; a part not asked for (or without its model) is 0.0."""
+        polarity = polarity and self.sen is not None
+        anger = anger and self.emo is not None
+        if not (polarity or anger):
+            return [(0.0, 0.0)] * len(texts)
+        out: list[Signal] = []
+        for k in range(0, len(texts), 512):
+            chunk = texts[k:k + 512]
+            clean = [self.norm.normalize(t) for t in chunk]
+            spans = [self.spans(c) for c in clean]
+            n = len(clean)
+            pol: list[float] = [0.0] * n
+            ang: list[float] = [0.0] * n
+            if polarity:
+                if n == 1 and len(clean[0]) < _ONE_TEXT_PYTHON:
+                    # one short text: the model's plain-Python path (what __call__ runs)
+                    tok = list(map(_Tok, zip(*spans[0])))
+                    pol = [self.sen._score_one(self.sen_state, clean[0], tok, evidence=False).polarity]
+                else:
+                    P = self.sen._score_batch(self.sen_state, clean, [self.tokens(*sp) for sp in spans],
+                                              evidence=False, probs=True)
+                    # Sentiment.polarity exactly: round(P(positive) - P(negative), 6)
+                    pol = [round(float(r[2] - r[0]), 6) for r in P]
+            if anger:
+                E = self.emo._scores(self.emo_state, [(c, sp[0]) for c, sp in zip(clean, spans)])
+                ang = E[:, self.anger_col].tolist()
+            out.extend(zip(pol, ang))
+        return out
+
+
 class _AutoSignals:
     """Signals from the default pipeline's models, looked up at call time."""
 
     def __init__(self, steps: tuple[str, ...]) -> None:
         self.steps = ("segment", *steps)
+        # (the pipeline parts it was built from, the direct path or None): rebuilt when the
+        # default pipeline changes; the parts are held, so the identity check stays valid
+        self._cache: tuple[tuple[Any, ...], _Lean | None] | None = None
+
+    def lean(self) -> _Lean | None:
+        """The direct path for the current default pipeline, or ``None`` (then Documents)."""
+        from ..pipeline import get_default_pipeline
+
+        p = get_default_pipeline()
+        parts = (p.get_normalizer(), *(p.get(s) for s in self.steps))
+        cache = self._cache
+        if cache is not None and all(a is b for a, b in zip(cache[0], parts)):
+            return cache[1]
+        lean = _Lean.build(parts, self.steps)
+        self._cache = (parts, lean)  # one assignment: a racing thread builds the same thing
+        return lean
 
     def __call__(self, text: str) -> Signal:
+        lean = self.lean()
+        if lean is not None:
+            return lean.signals([text])[0]
         from ..pipeline import get_default_pipeline
 
         return _doc_signal(get_default_pipeline().run(text, steps=self.steps))
 
-    def batch(self, texts: list[str]) -> list[Signal]:
+    def batch(self, texts: list[str], *, polarity: bool = True, anger: bool = True) -> list[Signal]:
+        lean = self.lean()
+        if lean is not None:
+            return lean.signals(texts, polarity=polarity, anger=anger)
         from ..pipeline import Pipeline, get_default_pipeline
 
         p = get_default_pipeline()
@@ -421,6 +604,10 @@ class RiskDetector:
         pipeline's sentiment and emotion models (and falls back to rules only,
         with a :class:`~voc.errors.VocWarning`, when they cannot load);
         ``None`` turns them off; or a callable ``text -> (polarity, anger)``.
+        Signals are read only where they can change a report: customer turns
+        with enough Chinese, in dialogues with at least two of them, the first
+        one only as the baseline of a later turn past a threshold (the monitor
+        reads the first turn's anger when a later turn needs it).
     scorer
         ``"auto"`` for the shipped text scorer, ``None`` for rules only, or
         the path of a scorer folder trained by ``models/alerts/train_scorer.py``.
@@ -537,38 +724,80 @@ class RiskDetector:
             yield from self._run_batch(eng, batch)
 
     def _run_batch(self, eng: _Engine, batch: list[Dialogue]) -> list[RiskReport]:
-        sigs = self._signals_for(eng, batch)
-        if eng.scorer is None:
-            return [self._run(eng, d, s) for d, s in zip(batch, sigs)]
-        probs = eng.scorer.probabilities(
-            [[fold(t.text) for t in d.turns if t.role == "customer"] for d in batch]
-        )
+        # each text is folded once (rules, scorer and the model-signal filter all read the fold)
+        folded = [[fold(t.text) for t in d.turns] for d in batch]
+        hans = [[_han(f) if t.role == "customer" else None for t, f in zip(d.turns, fs)]
+                for d, fs in zip(batch, folded)]
+        sigs = self._signals_for(eng, batch, hans)
+        probs: Any = [None] * len(batch)
+        if eng.scorer is not None:
+            probs = eng.scorer.probabilities(
+                [[f for t, f in zip(d.turns, fs) if t.role == "customer"] for d, fs in zip(batch, folded)]
+            )
         out = []
-        for d, s, p in zip(batch, sigs, probs):
+        for d, fs, hs, sg, p in zip(batch, folded, hans, sigs, probs):
             st = _State()
-            for turn, sig in zip(d.turns, s):
-                eng.step(st, turn, sig, score=False)
-            out.append(eng.report(st, d.id, float(p)))
+            step = eng.step
+            for turn, f, h, sig in zip(d.turns, fs, hs, sg):
+                step(st, turn, sig, score=False, f=f, han=h)
+            out.append(eng.report(st, d.id, None if p is None else float(p)))
         return out
 
     @staticmethod
-    def _signals_for(eng: _Engine, batch: list[Dialogue]) -> list[list[Signal | None]]:
-        if eng.signal is None:
-            return [[None] * len(d.turns) for d in batch]
-        wanted = [[eng.wants_signal(t) for t in d.turns] for d in batch]
-        texts = [t.text for d, w in zip(batch, wanted) for t, ok in zip(d.turns, w) if ok]
-        if eng.batch_signal is not None and len(texts) > 1:
-            flat = iter(eng.batch_signal(texts))
-        else:
-            flat = iter([eng.signal(t) for t in texts])
-        return [[next(flat) if ok else None for ok in w] for w in wanted]
+    def _signals_for(eng: _Engine, batch: list[Dialogue], hans: list[list[str | None]]) -> list[list[Signal | None]]:
+        """Model signals of the turns that need one, ``None`` elsewhere.
 
-    @staticmethod
-    def _run(eng: _Engine, d: Dialogue, sigs: list[Signal | None]) -> RiskReport:
-        st = _State()
-        for turn, sig in zip(d.turns, sigs):
-            eng.step(st, turn, sig)
-        return eng.report(st, d.id)
+        Only what can change a report is computed (the report is the same as
+        with every customer turn read):
+
+        - the trend and anger rules compare a turn with the turns before it, so
+          a dialogue with fewer than two readable customer turns needs none;
+        - the first readable turn only serves as the baseline of a later turn
+          that is itself past the rule's threshold (polarity <= ``trend_floor``,
+          anger >= ``anger_threshold``): later turns are read first, and the
+          first turn's polarity (anger) only when such a turn exists. Otherwise
+          it gets a 0.0 that no rule ever compares with anything.
+        """
+        out: list[list[Signal | None]] = [[None] * len(d.turns) for d in batch]
+        if not eng.reads_signals:
+            return out
+        trend, angry = eng.wants_pol, eng.wants_anger
+        wanted: list[tuple[int, list[int]]] = []
+        for k, (d, hs) in enumerate(zip(batch, hans)):
+            idx = [i for i, h in enumerate(hs) if h is not None and len(h) >= eng.min_chars]
+            if len(idx) >= 2:
+                wanted.append((k, idx))
+        if not wanted:
+            return out
+
+        def compute(items: list[tuple[int, int]], *, polarity: bool = True, anger: bool = True) -> None:
+            if items:
+                got = eng.signals([batch[k].turns[i].text for k, i in items], polarity=polarity, anger=anger)
+                for (k, i), sg in zip(items, got):
+                    out[k][i] = sg
+
+        compute([(k, i) for k, idx in wanted for i in idx[1:]], polarity=trend, anger=angry)
+        floor, thr = eng.rules.settings["trend_floor"], eng.rules.settings["anger_threshold"]
+        both: list[tuple[int, int]] = []
+        pol_only: list[tuple[int, int]] = []
+        anger_only: list[tuple[int, int]] = []
+        for k, idx in wanted:
+            later = [out[k][i] for i in idx[1:]]
+            p = trend and any(float(sg[0]) <= floor for sg in later if sg is not None)
+            a = angry and any(float(sg[1]) >= thr for sg in later if sg is not None)
+            first = (k, idx[0])
+            if p and a:
+                both.append(first)
+            elif p:
+                pol_only.append(first)
+            elif a:
+                anger_only.append(first)
+            else:
+                out[k][idx[0]] = (0.0, 0.0)
+        compute(both)
+        compute(pol_only, anger=False)
+        compute(anger_only, polarity=False)
+        return out
 
     def monitor(self) -> RiskMonitor:
         """A streaming monitor: ``feed(turn, dialogue_id=...)`` returns new flags at once."""
@@ -631,11 +860,28 @@ class RiskMonitor:
                 f"feed() expects a voc.Turn, got {type(turn).__name__}; build it with voc.Turn(role, text, ts)"
             )
         eng = self.detector._get_engine()
-        sig = eng.signal(turn.text) if eng.signal is not None and eng.wants_signal(turn) else None
+        f = fold(turn.text)
+        han = _han(f) if turn.role == "customer" else None
         st = self._state(dialogue_id, True)
         assert st is not None
+        sig: Any = None
+        if eng.reads_signals and han is not None and len(han) >= eng.min_chars:
+            # Read outside the dialogue's lock, and only what a rule can still use (each fires
+            # once). The first turn read only serves as a baseline: its anger (emotion model)
+            # waits until a later turn reaches the anger threshold, which few do. st.anger and
+            # st.fired only grow: a stale look reads too much, never too little, except a
+            # "first" turn that is not, which _customer completes.
+            later = eng.partial and not st.anger
+            pol = eng.wants_pol and eng.trend_id not in st.fired
+            ang = eng.wants_anger and eng.anger_id not in st.fired and not later
+            if pol or ang or not eng.partial:
+                sig = eng.signals([turn.text], polarity=pol, anger=ang)[0]
+            else:
+                sig = (0.0, 0.0)  # both rules fired (or are off): nothing left to read
+            if later:
+                sig = (sig[0], None)
         with st.lock:
-            return eng.step(st, turn, sig)
+            return eng.step(st, turn, sig, f=f, han=han)
 
     def report(self, dialogue_id: Any = None) -> RiskReport:
         """The risk of dialogue ``dialogue_id`` so far (level ``"none"`` if it is unknown)."""

@@ -195,9 +195,10 @@ class TextScorer:
         if texts:
             joined = " ".join(texts)  # the space stops grams from spanning two turns
             keys, pos = gram_keys(joined)
-            starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+            lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+            owner_of_char = np.repeat(np.asarray(owner, dtype=np.int64), lens)
             cols, hit = self._lookup(keys)
-            rows = np.asarray(owner, dtype=np.int64)[np.searchsorted(starts, pos[hit], side="right") - 1]
+            rows = owner_of_char[pos[hit]]
             width = np.int64(len(self.idf))
             pair, tf = np.unique(rows * width + cols, return_counts=True)
             r, j = np.divmod(pair, width)
@@ -221,7 +222,7 @@ class TextScorer:
         p = min(max(model, 1e-9), 1 - 1e-9)
         z = fusion["intercept"] + fusion["model"] * math.log(p / (1 - p))
         weights = fusion["categories"]
-        for c in set(categories):
+        for c in sorted(set(categories)):  # a fixed order: the same sum in every process
             z += weights.get(c, 0.0)
         if resolved:
             z += fusion["resolved"]
