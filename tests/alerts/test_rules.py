@@ -86,6 +86,10 @@ def test_agent_standard_phrases_are_not_threats(rules_only, text):
 def test_misconduct_only_on_agent_turns(rules_only):
     assert "agent_misconduct" in cats(rules_only, ("客户", "能换吗"), ("客服", "爱买不买"))
     assert "agent_misconduct" not in cats(rules_only, ("客户", "爱买不买是吧"))
+    # the whole 爱X不X family, not only the listed phrases; a question is not a brush-off
+    assert "agent_misconduct" in cats(rules_only, ("客户", "能退吗"), ("客服", "爱退不退，随便"))
+    assert "agent_misconduct" not in cats(rules_only, ("客服", "您爱吃不吃辣呢"))
+    assert "agent_misconduct" not in cats(rules_only, ("客服", "这款大家都爱不释手"))
     assert "agent_misconduct" in cats(rules_only, ("客服", "加我个人微信私下转账给你"))
 
 
