@@ -182,11 +182,18 @@ class Pipeline:
         With ``as_tuples=True`` the input is ``(text, id)`` pairs and each
         document carries its id. Yields exactly what calling one by one would.
         """
+        yield from self._pipe(texts, batch_size=batch_size, as_tuples=as_tuples)
+
+    def _pipe(self, texts: Iterable[Any], *, batch_size: int, as_tuples: bool = False,
+              evidence: bool = True) -> Iterator[Document]:
+        """:meth:`pipe`; ``evidence=False`` lets steps skip ``Sentiment.evidence`` (for
+        callers that never read it, such as :func:`analyze_frame`)."""
         if batch_size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
         as_texts(texts)
         normalizer = self.get_normalizer()
         comps = [self.get(s) for s in self.steps]
+        options = [{} if evidence or not _takes_evidence(c) else {"evidence": False} for c in comps]
         batch: list[Document] = []
         for item in texts:
             if as_tuples:
@@ -200,16 +207,18 @@ class Pipeline:
                 text, ident = item, None
             batch.append(normalizer(as_text(text), id=ident))
             if len(batch) >= batch_size:
-                yield from self._pipe_batch(batch, comps)
+                yield from self._pipe_batch(batch, comps, options)
                 batch = []
         if batch:
-            yield from self._pipe_batch(batch, comps)
+            yield from self._pipe_batch(batch, comps, options)
 
     @staticmethod
-    def _pipe_batch(docs: list[Document], comps: list[Any]) -> list[Document]:
-        for comp in comps:
+    def _pipe_batch(docs: list[Document], comps: list[Any],
+                    options: list[dict[str, Any]] | None = None) -> list[Document]:
+        for k, comp in enumerate(comps):
             pipe = getattr(comp, "pipe", None)
-            docs = list(pipe(docs, batch_size=len(docs))) if pipe else [comp(d) for d in docs]
+            kw = options[k] if options else {}
+            docs = list(pipe(docs, batch_size=len(docs), **kw)) if pipe else [comp(d) for d in docs]
         return docs
 
     # -- pickling -------------------------------------------------------------
@@ -224,6 +233,19 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline(steps={list(self.steps)})"
+
+
+def _takes_evidence(comp: Any) -> bool:
+    """Whether ``comp.pipe`` takes ``evidence=``: voc's own sentiment models do."""
+    import inspect
+
+    pipe = getattr(comp, "pipe", None)
+    if pipe is None or not type(comp).__module__.startswith("voc."):
+        return False
+    try:
+        return "evidence" in inspect.signature(pipe).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return False
 
 
 # -- the default pipeline ------------------------------------------------------
@@ -337,10 +359,12 @@ def _analyze_rows(pipeline: Pipeline, texts: Sequence[Any], steps: tuple[str, ..
         good.append(i)
     sub = Pipeline(steps=steps, normalizer=pipeline.get_normalizer(),
                    components={s: pipeline.get(s) for s in steps})
+    # the frame has no evidence column: skip it unless a step of the caller's own might read it
+    evidence = not all(type(sub.get(s)).__module__.startswith("voc.") for s in steps)
     for start in range(0, len(good), batch_size):
         idx = good[start:start + batch_size]
         try:
-            docs = list(sub.pipe([texts[i] for i in idx], batch_size=batch_size))
+            docs = list(sub._pipe([texts[i] for i in idx], batch_size=batch_size, evidence=evidence))
         except Exception:  # noqa: BLE001 - isolate the failing rows one by one
             for i in idx:
                 try:

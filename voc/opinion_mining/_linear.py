@@ -48,11 +48,15 @@ class HashedLinear:
         if not feats:
             return np.zeros((0, max(2, len(self.classes))))
         lens = [len(f) for f in feats]
-        flat = self.index(x for f in feats for x in f)
+        flat = self.index([x for f in feats for x in f])
         rows = np.repeat(np.arange(len(feats)), lens)
         S = np.zeros((len(feats), self.W.shape[1]), dtype=np.float64)
         if flat:
-            np.add.at(S, rows, self.W[flat])
+            # per class, the rows' weights added in feature order from 0.0: what
+            # np.add.at(S, rows, W[flat]) computes, several times faster
+            Wf = self.W[flat].astype(np.float64)
+            for j in range(S.shape[1]):
+                S[:, j] = np.bincount(rows, weights=Wf[:, j], minlength=len(feats))
         S += self.b
         if len(self.classes) == 1:
             p = 1.0 / (1.0 + np.exp(-S))

@@ -26,13 +26,13 @@ from __future__ import annotations
 import logging
 import math
 from array import array
-from itertools import accumulate
+from itertools import accumulate, repeat
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -41,7 +41,7 @@ from .._types import Document, Sentiment, Span, Token
 from ..errors import ConfigError, InputError, ModelLoadError, NotFittedError
 from . import _features as F
 from .lexicon import ASCII_LOWER
-from .rules import apply_rules
+from .rules import apply_rules, apply_rules_spans
 
 __all__ = ["SentimentModel", "map_labels"]
 
@@ -320,37 +320,37 @@ class SentimentModel:
         n_occ = np.bincount(cdoc[starts_c], minlength=B).astype(np.float64)
         cid = st.char_table.lookup(allc)
         # words and word bigrams (dict lookups), with global offsets
+        views = [toks if type(toks) is _Spans else _spans_of(toks) for toks in token_lists]
         keys: list[str] = []
         ts_l: list[int] = []
         te_l: list[int] = []
-        td_l: list[int] = []
-        for i, toks in enumerate(token_lists):
-            off = int(offs[i])
-            keys += [t.text.lower() for t in toks]
-            ts_l += [off + t.start for t in toks]
-            te_l += [off + t.end for t in toks]
-            td_l += [i] * len(toks)
-        ts = np.asarray(ts_l, dtype=np.int64)
-        te = np.asarray(te_l, dtype=np.int64)
-        td = np.asarray(td_l, dtype=np.int64)
+        for words, starts, ends in views:
+            keys += map(str.lower, words)
+            ts_l += starts
+            te_l += ends
+        counts = np.fromiter(map(len, (v.words for v in views)), dtype=np.int64, count=B)
+        td = np.repeat(np.arange(B, dtype=np.int64), counts)
+        toff = offs[td]
+        ts = np.asarray(ts_l, dtype=np.int64) + toff
+        te = np.asarray(te_l, dtype=np.int64) + toff
         tcontent = ~pm[ts] if len(ts) else np.zeros(0, dtype=bool)
         nw = np.bincount(td, tcontent, minlength=B)
         n_occ += nw + np.maximum(nw - 1, 0)
         wget = st.words.get
         bget = st.bigrams.get
-        wid = np.asarray([wget(k, 0) for k in keys], dtype=np.int32)
-        bid = np.asarray([bget(pair, 0) for pair in zip(keys, keys[1:])], dtype=np.int32)
+        wid = np.fromiter(map(wget, keys, repeat(0)), dtype=np.int32, count=len(keys))
+        bid = np.fromiter(map(bget, zip(keys, keys[1:]), repeat(0)), dtype=np.int32,
+                          count=max(len(keys) - 1, 0))
         if len(bid):
             bid[td[:-1] != td[1:]] = 0  # no bigram across two texts
         factor = np.ones(L, dtype=np.float64) if self.rules else None
         extras: list[list[tuple[int, int, float]]] = [[] for _ in range(B)]
         phrases: list[Any] = [()] * B
         if factor is not None:
-            for i, (text, toks) in enumerate(zip(texts, token_lists)):
+            for i, (text, (words, starts, ends), off) in enumerate(zip(texts, views, offs.tolist())):
                 if text:
-                    fx = apply_rules(text, toks)
+                    fx = apply_rules_spans(text, words, starts, ends)
                     if fx is not None:
-                        off = int(offs[i])
                         factor[off:off + len(text)] = fx.factor
                         extras[i] = fx.extra
                         phrases[i] = fx.phrases
@@ -392,12 +392,10 @@ class SentimentModel:
         if evidence:
             ev = self._evidence(texts, offs, pm, wp * cal["a_p"], fs, fe, extras, phrases,
                                 cal["a_p"], ts[tcontent], te[tcontent], td[tcontent])
-        k = P.argmax(axis=1)
+        # Python floats (the same doubles) make the per-text loop cheaper than numpy scalars
         out = []
-        for i in range(B):
-            ki = int(k[i])
-            out.append(Sentiment(LABELS[ki], round(float(P[i, ki]), 6),
-                                 round(float(P[i, 2] - P[i, 0]), 6), ev[i]))
+        for row, ki, e in zip(P.tolist(), P.argmax(axis=1).tolist(), ev):
+            out.append(Sentiment(LABELS[ki], round(row[ki], 6), round(row[2] - row[0], 6), e))
         return out
 
     def _evidence(self, texts: Sequence[str], offs: np.ndarray, pm: np.ndarray, contrib: np.ndarray,
@@ -639,7 +637,7 @@ class SentimentModel:
         out: list[Sentiment] = []
         for chunk in _chunks(as_texts(texts), 1024):
             clean = [norm.normalize(as_text(t, what="text")) for t in chunk]
-            out.extend(self._score_batch(st, clean, [_tokens(seg, c) for c in clean], evidence=evidence))
+            out.extend(self._score_batch(st, clean, [_seg_spans(seg, c) for c in clean], evidence=evidence))
         return out
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
@@ -649,7 +647,7 @@ class SentimentModel:
         rows: list[Any] = []
         for chunk in _chunks(as_texts(texts), 1024):
             clean = [norm.normalize(as_text(t, what="text")) for t in chunk]
-            rows.extend(self._score_batch(st, clean, [_tokens(seg, c) for c in clean],
+            rows.extend(self._score_batch(st, clean, [_seg_spans(seg, c) for c in clean],
                                           evidence=False, probs=True))
         return np.asarray(rows, dtype=np.float64).reshape(-1, 3)
 
@@ -679,7 +677,7 @@ class SentimentModel:
             for d in chunk:
                 if not isinstance(d, Document):
                     raise InputError(f"pipe() expects voc.Document items, got {type(d).__name__}")
-            toks = [d.tokens if d.tokens is not None else _tokens(self._get_tools()[1], d.text)
+            toks = [d.tokens if d.tokens is not None else _seg_spans(self._get_tools()[1], d.text)
                     for d in chunk]
             res = self._score_batch(st, [d.text for d in chunk], toks, evidence=evidence)
             for d, r in zip(chunk, res):
@@ -753,15 +751,16 @@ class SentimentModel:
             params = dict(meta["params"])
             n_char = int(meta["n_char"])
             words = _unpack(arrays["words"])
-            bigrams = [tuple(b.split("\t")) for b in _unpack(arrays["bigrams"])]
+            bigrams = _unpack_pairs(arrays["bigrams"])
             if len(words) != meta["n_words"] or len(bigrams) != meta["n_bigrams"]:
                 raise ValueError("vocabulary size does not match meta.json")
             W = arrays["W"]
             st = _Fitted(
                 char_table=F.CodeTable(arrays["char_keys"], arrays["char_vals"], int(meta["max_probe"])),
                 n_char=n_char,
-                words={w: n_char + 1 + i for i, w in enumerate(words)},
-                bigrams={b: n_char + 1 + len(words) + i for i, b in enumerate(bigrams)},  # type: ignore[misc]
+                words=dict(zip(words, range(n_char + 1, n_char + 1 + len(words)))),
+                bigrams=dict(zip(bigrams, range(n_char + 1 + len(words),  # type: ignore[arg-type]
+                                                n_char + 1 + len(words) + len(bigrams)))),
                 W=W, bias=arrays["bias"], cal={k: float(v) for k, v in meta["calibration"].items()},
                 has_neutral=bool(meta["has_neutral"]), info=dict(meta.get("info", {})),
             )
@@ -807,6 +806,26 @@ def _tokens(seg: Any, text: str) -> list[Token]:
     return seg.tokenize(text) if text else []
 
 
+class _Spans(NamedTuple):
+    """A text's tokens as three parallel lists: what the batch scorer reads of them."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+def _spans_of(tokens: Sequence[Token]) -> _Spans:
+    return _Spans([t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens])
+
+
+def _seg_spans(seg: Any, text: str) -> _Spans:
+    """The tokens ``seg.tokenize(text)`` would give, without building Token objects."""
+    spans = getattr(seg, "_spans", None)
+    if spans is None:  # a segmenter of another kind: its tokens
+        return _spans_of(_tokens(seg, text))
+    return _Spans(*spans(text))
+
+
 def _pack(items: list[str]) -> np.ndarray:
     return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8).copy()
 
@@ -814,3 +833,12 @@ def _pack(items: list[str]) -> np.ndarray:
 def _unpack(arr: np.ndarray) -> list[str]:
     s = arr.tobytes().decode("utf-8")
     return s.split("\n") if s else []
+
+
+def _unpack_pairs(arr: np.ndarray) -> list[tuple[str, ...]]:
+    """``[tuple(b.split("\\t")) for b in _unpack(arr)]``, in C when every entry is one pair."""
+    lines = _unpack(arr)
+    if list(map(str.count, lines, repeat("\t"))).count(1) != len(lines):  # a word holding a tab
+        return [tuple(b.split("\t")) for b in lines]
+    it = iter("\t".join(lines).split("\t") if lines else [])
+    return list(zip(it, it))

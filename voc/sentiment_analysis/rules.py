@@ -34,12 +34,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 
 import numpy as np
 
 from .lexicon import ASCII_LOWER, LEXICON, first_chars, lexicon_pattern
 
-__all__ = ["RuleEffects", "apply_rules"]
+__all__ = ["RuleEffects", "apply_rules", "apply_rules_spans"]
 
 NEGATION = -0.8
 AFTER_CONTRAST = 1.3
@@ -90,6 +93,14 @@ _RHETORICAL_RES = (
 _TRIGGERS = NEGATORS | CONTRAST | CONCESSIVE | STRONG | WEAK | RHETORICAL_OPEN
 
 
+_ANY_RHETORICAL_HINT = re.compile("|".join(re.escape(h) for hints, _ in _RHETORICAL_RES for h in hints))
+
+
+def _maybe_rhetorical(text: str) -> bool:
+    """Whether any rhetorical pattern's cheap substring hint occurs in ``text``."""
+    return _ANY_RHETORICAL_HINT.search(text) is not None
+
+
 @dataclass(slots=True)
 class RuleEffects:
     """What the rules did to one text.
@@ -119,41 +130,64 @@ def apply_rules(text: str, tokens: Sequence, *, lexicon: bool = True) -> RuleEff
     >>> [round(float(f), 2) for f in fx.factor], fx.fired
     ([1.0, 1.0, -0.8, -1.04], ['negation', 'degree'])
     """
+    return apply_rules_spans(text, [t.text for t in tokens], [t.start for t in tokens],
+                             [t.end for t in tokens], lexicon=lexicon)
+
+
+@lru_cache(maxsize=1)
+def _first_chars_any_case() -> frozenset[str]:
+    """The characters a lexicon entry can begin with, before ASCII lower-casing."""
+    first = first_chars()
+    return first | frozenset(c.upper() for c in first if "a" <= c <= "z")
+
+
+_ASCII_UPPER = re.compile("[A-Z]")
+_FIRST = itemgetter(slice(0, 1))  # a word's first character ('' for an empty word)
+
+
+def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], ends: Sequence[int], *,
+                      lexicon: bool = True) -> RuleEffects | None:
+    """:func:`apply_rules` on tokens given as three parallel lists (texts, starts, ends).
+
+    The batch scorer's form: no token objects needed. Same result as
+    ``apply_rules`` on the equivalent tokens.
+
+    >>> fx = apply_rules_spans("不是很好", ["不是", "很", "好"], [0, 2, 3], [2, 3, 4])
+    >>> [round(float(f), 2) for f in fx.factor], fx.phrases
+    ([1.0, 1.0, -0.8, -1.04], [(0, 4)])
+    """
     n = len(text)
-    factor = np.ones(n, dtype=np.float64)
     fired: list[str] = []
     phrases: list[tuple[int, int]] = []
-    words = [t.text for t in tokens]
     m = len(words)
     changed = False
     # lexicon hits first: a negator inside one (无 of 无语) is not a negator
     hits: list[tuple[int, int, float]] = []
     # hits are found even when not scored (lexicon=False, in training): they shape negation.
     # An entry must begin a token: 满意 inside 不满意 is not a hit.
-    if tokens:
-        first = first_chars()
-        pat = lexicon_pattern()
-        low = text.translate(ASCII_LOWER)
-        last_end = 0
-        for t in tokens:
-            hs = t.start
-            if hs < last_end or low[hs] not in first:
-                continue
-            mt = pat.match(low, hs)
-            if mt is None:
-                continue
-            he = mt.end()
-            weight = LEXICON.get(text[hs:he])
-            if weight is None:
-                weight = LEXICON.get(mt.group(), 0.0)
-            hits.append((hs, he, weight))
-            last_end = he
-    trig = [i for i, w in enumerate(words) if w in _TRIGGERS]
-    if trig:
-        starts = [t.start for t in tokens]
-        ends = [t.end for t in tokens]
-    else:
-        starts = ends = []
+    if m:
+        # only tokens that begin with a character an entry can begin with are candidates
+        cands = list(compress(starts, map(_first_chars_any_case().__contains__, map(_FIRST, words))))
+        if cands:
+            pat = lexicon_pattern()
+            low = text.translate(ASCII_LOWER) if _ASCII_UPPER.search(text) else text
+            last_end = 0
+            for hs in cands:
+                if hs < last_end:
+                    continue
+                mt = pat.match(low, hs)
+                if mt is None:
+                    continue
+                he = mt.end()
+                weight = LEXICON.get(text[hs:he])
+                if weight is None:
+                    weight = LEXICON.get(mt.group(), 0.0)
+                hits.append((hs, he, weight))
+                last_end = he
+    trig = list(compress(range(m), map(_TRIGGERS.__contains__, words))) if m else []
+    if not trig and not hits and (n < 3 or not _maybe_rhetorical(text)):
+        return None  # nothing can fire
+    factor = np.ones(n, dtype=np.float64)
 
     # -- contrast / concession (clause weights) ------------------------------
     seen_but = False
@@ -224,7 +258,7 @@ def apply_rules(text: str, tokens: Sequence, *, lexicon: bool = True) -> RuleEff
                 phrases.append((starts[i], e))
                 rhet_bias.append((starts[i], ends[i], RHETORICAL_BIAS))
                 rhet = True
-    if n >= 3:
+    if n >= 3 and _maybe_rhetorical(text):
         for hints, rx in _RHETORICAL_RES:
             if not any(h in text for h in hints):
                 continue
