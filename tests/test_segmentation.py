@@ -37,6 +37,13 @@ def test_golden_cuts(seg: Segmenter, case: dict) -> None:
     assert seg.cut(case["text"]) == case["cut"]
 
 
+@pytest.mark.parametrize("case", GOLDEN[:40], ids=[c["text"][:12] for c in GOLDEN[:40]])
+def test_span_lists_equal_tokenize(seg: Segmenter, case: dict) -> None:
+    # Segmenter._spans is the sentiment scorer's Token-free path: same words, same offsets
+    toks = seg.tokenize(case["text"])
+    assert seg._spans(case["text"]) == ([t.text for t in toks], [t.start for t in toks], [t.end for t in toks])
+
+
 def test_domain_dictionary_words_win(seg: Segmenter) -> None:
     words = seg.cut("差评！客服不理人，我要转人工，七天无理由退货，性价比太低")
     for w in ("差评", "客服", "转人工", "性价比"):

@@ -13,7 +13,7 @@ import pytest
 import voc
 from voc import Document, InputError, ModelLoadError, NotFittedError, Sentiment
 from voc.sentiment_analysis import SentimentModel, evaluate, map_labels
-from voc.sentiment_analysis.rules import apply_rules
+from voc.sentiment_analysis.rules import apply_rules, apply_rules_spans
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data"
@@ -101,6 +101,26 @@ def _fired(model: SentimentModel, text: str) -> list[str]:
     clean = voc.Normalizer().normalize(text)
     fx = apply_rules(clean, seg.tokenize(clean))
     return fx.fired if fx else []
+
+
+RULE_TEXTS = ["这个价格不是很划算", "没有不满意的地方", "虽然贵，但是质量很好", "物流很快，不过包装破损了",
+              "难道这就是你们的服务吗？", "好评是不可能好评的", "非常非常好👍", "气死了[怒]😡", "不好不坏吧",
+              "WiFi信号很差，Not Good", "有没有赠品？", "无语", "", "。。。"]
+
+
+@pytest.mark.parametrize("text", RULE_TEXTS)
+def test_rules_on_span_lists_equal_rules_on_tokens(model: SentimentModel, text: str) -> None:
+    """The batch scorer's list form of the rule layer is the token form, exactly."""
+    seg = model._get_tools()[1]
+    clean = voc.Normalizer().normalize(text)
+    toks = seg.tokenize(clean)
+    words, starts, ends = seg._spans(clean)
+    assert (words, starts, ends) == ([t.text for t in toks], [t.start for t in toks], [t.end for t in toks])
+    a, b = apply_rules(clean, toks), apply_rules_spans(clean, words, starts, ends)
+    assert (a is None) == (b is None)
+    if a is not None:
+        assert np.array_equal(a.factor, b.factor)
+        assert (a.extra, a.phrases, a.fired) == (b.extra, b.phrases, b.fired)
 
 
 def test_negation(model: SentimentModel) -> None:
