@@ -455,47 +455,8 @@ class OpinionExtractor:
         return out
 
     def _units(self, text: str, tags: list[int]) -> list[Opinion]:
-        model, tax, _ = self._get()
-        aspects, opinions = spans_from_tags(tags)
-        if self.lexicon_fallback:
-            opinions = _add_known_phrases(text, aspects, opinions, tax, model.lexicon)
-        if not opinions:
-            return []
-        pairs: list[tuple[tuple[int, int] | None, tuple[int, int]]] = []
-        if aspects:
-            by_op: dict[tuple[int, int], list[tuple[int, int]]] = {}
-            for group_a, group_o in _pair_groups(text, aspects, opinions):
-                cand = [(a, o) for o in group_o for a in group_a]
-                probs = model.cached(model.pair_cache, pair_keys(text, group_a, group_o),
-                                     lambda keys: model.pair.proba_many(
-                                         [pair_features_from_key(k, self.domain) for k in keys])[:, 1].tolist(),
-                                     self.domain)
-                for (a, o), pr in zip(cand, probs):
-                    if pr >= self.pair_threshold:
-                        by_op.setdefault(o, []).append(a)
-            for o in opinions:
-                found = by_op.get(o)
-                if found:
-                    pairs.extend((a, o) for a in found)
-                else:
-                    pairs.append((None, o))
-        else:
-            pairs = [(None, o) for o in opinions]
-        asp_txt = [text[a[0]:a[1]] if a else "" for a, _ in pairs]
-        op_txt = [text[o[0]:o[1]] for _, o in pairs]
-        bounds = boundaries(text)
-        pols = model.cached(model.pol_cache, [polarity_key(text, at, o, bounds) for at, (_, o) in zip(asp_txt, pairs)],
-                            lambda keys: self._polarities(model, keys))
-        paths = model.cached(model.cat_cache, list(zip(asp_txt, op_txt, pols)),
-                             lambda keys: self._categorize(model, tax, keys), id(tax))
-        out = []
-        for (a, o), at, ot, pl, path in zip(pairs, asp_txt, op_txt, pols, paths):
-            out.append(Opinion(
-                aspect=at, opinion=ot, polarity=pl, category=path,
-                aspect_span=Span(a[0], a[1], at, label="aspect") if a else None,
-                opinion_span=Span(o[0], o[1], ot, label="opinion"),
-            ))
-        return out
+        """The opinion units of one text: :meth:`_units_many` of a batch of one."""
+        return self._units_many([text], [tags])[0]
 
     @staticmethod
     def _polarities(model: _Model, keys: list[tuple[object, ...]]) -> list[str]:
