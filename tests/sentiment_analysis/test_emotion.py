@@ -328,3 +328,17 @@ def test_batched_scoring_matches_the_feature_names(char_ngrams: tuple[int, int])
     shipped = EmotionModel.load()
     for t, row in zip(texts, shipped.predict_proba(texts)):
         assert row == pytest.approx(_reference_proba(shipped, t), abs=1e-6)
+
+
+def test_one_text_scores_equal_batch_scores() -> None:
+    """A text's probabilities do not depend on its batch-mates (bit for bit)."""
+    from voc.sentiment_analysis.emotion import EmotionModel as _EM
+
+    m = _EM.load()
+    norm, seg = m._get_tools()
+    texts = ["", "😡", "[怒][怒]", "气死我了，我要投诉！！", "這個手機很好用", "a", "质量不错，物流也很快。" * 200]
+    items = [(c, seg.cut(c) if c else []) for c in map(norm.normalize, texts)]
+    st = m._fitted()
+    batch = m._scores(st, items)
+    for item, row in zip(items, batch):
+        assert m._scores(st, [item])[0].tobytes() == row.tobytes()

@@ -342,3 +342,28 @@ def test_heldout_accuracy_floor(model: SentimentModel) -> None:
 
 
 FLOORS = {"online_shopping": 0.92, "waimai": 0.88}
+
+
+_VARIED = ["", "。。。", "👍", "😡😡😡", "[怒][怒]", "a", "OK", "很好", "不是很好，没有不满意",
+           "這個手機很好用，運行流暢，推薦購買", "質素唔好，用咗兩日就壞咗，好失望",
+           "虽然价格有点贵，但是质量真的很好，物流也快，客服态度不错，下次还会再来买的👍",
+           "难道这就是你们的服务吗？等了三天都没人理，打了五次电话，第三次还是没解决，我要投诉！！",
+           "质量不错，物流也很快。" * 300, "差" * 2999, "x" * 3001, "  空格  与\t制表符  "]
+
+
+@pytest.mark.parametrize("rules", [True, False])
+def test_single_text_paths_equal_batch(model: SentimentModel, rules: bool) -> None:
+    """One text (plain-Python, short-numpy and long paths) scores exactly as inside a batch."""
+    m = pickle.loads(pickle.dumps(model)).set_params(rules=rules)
+    norm, seg = m._get_tools()
+    clean = [norm.normalize(t) for t in _VARIED]
+    toks = [seg.tokenize(c) if c else [] for c in clean]
+    st = m._fitted()
+    batch = m._score_vec(st, clean, toks)
+    probs = np.asarray(m._score_vec(st, clean, toks, evidence=False, probs=True))
+    for c, t, want, pw in zip(clean, toks, batch, probs):
+        assert m._score_one(st, c, t) == want
+        assert m._score_batch(st, [c], [t]) == [want]
+        assert m._score_one(st, c, t, evidence=False) == Sentiment(want.label, want.score, want.polarity)
+        one = m._score_batch(st, [c], [t], evidence=False, probs=True)[0]
+        assert one.tobytes() == np.asarray(pw).tobytes()

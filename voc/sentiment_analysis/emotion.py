@@ -390,9 +390,11 @@ class EmotionModel:
             pos = np.minimum(np.searchsorted(st.char_codes, code), len(st.char_codes) - 1)
             hit = st.char_codes[pos] == code
             rows = st.W[st.char_rows[pos[hit]]]
-            doc = doc[hit]
-            for j in range(z.shape[1]):
-                z[:, j] += np.bincount(doc, weights=rows[:, j], minlength=n)
+            k = z.shape[1]
+            # one bincount over (text, class) cells: each cell adds its rows in the same order
+            # as a bincount per class would, so the sums are the same doubles
+            cell = (doc[hit] * k)[:, None] + np.arange(k)
+            z += np.bincount(cell.ravel(), weights=rows.ravel(), minlength=n * k).reshape(n, k)
         z += st.bias
         z -= z.max(axis=1, keepdims=True)
         np.exp(z, out=z)

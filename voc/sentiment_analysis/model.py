@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import logging
 import math
-from array import array
-from itertools import accumulate, repeat
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from functools import lru_cache, reduce
+from itertools import accumulate, compress, repeat
+from operator import add, and_, lshift, mul, or_, sub, truediv
+from array import array
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -41,7 +43,7 @@ from .._types import Document, Sentiment, Span, Token
 from ..errors import ConfigError, InputError, ModelLoadError, NotFittedError
 from . import _features as F
 from .lexicon import ASCII_LOWER
-from .rules import apply_rules, apply_rules_spans
+from .rules import apply_rules_spans
 
 __all__ = ["SentimentModel", "map_labels"]
 
@@ -52,7 +54,8 @@ FORMAT_VERSION = 1
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
 _MAX_EVIDENCE = 8
 _CLIP = 500.0  # |logit| cap before exp
-_ONE_TEXT_MAX = 2000  # longer texts are scored by the vectorised path
+_ONE_TEXT_MAX = 3000  # one text up to this long is scored by _score_fast, longer by _score_vec
+_PY_MAX = 40  # _score_fast: shorter texts in plain Python (numpy's per-call cost outweighs their work)
 _MIN_EVIDENCE = 0.05  # |weight| in calibrated logit units below which a word is not evidence
 
 _NAME_TO_CLASS = {
@@ -139,7 +142,7 @@ class _Fitted:
     """The fitted state: feature tables, weights and calibration (read-only after fit/load)."""
 
     __slots__ = ("bias", "bigrams", "cal", "char_table", "fast", "has_neutral", "info", "n_char", "W",
-                 "words")
+                 "words", "_py")
 
     def __init__(self, *, char_table: F.CodeTable, n_char: int, words: dict[str, int],
                  bigrams: dict[tuple[str, str], int], W: np.ndarray, bias: np.ndarray,
@@ -156,7 +159,7 @@ class _Fitted:
         self.fast: tuple[Any, ...] | None = None  # pure-Python tables for one text, built on demand
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__ if k != "fast"}
+        return {k: getattr(self, k) for k in self.__slots__ if k not in ("fast", "_py")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
@@ -164,19 +167,45 @@ class _Fitted:
         self.fast = None
 
     def fast_tables(self) -> tuple[Any, ...]:
-        """Python dict/list copies of the tables: one text scores faster without numpy calls.
+        """What :meth:`SentimentModel._score_fast` reads: ``(keys, vals, window, shift, mask, punct)``.
 
+        The character-gram table without grams made only of punctuation (they are
+        never features, so every gram of a NUL-free text can be looked up unchecked;
+        the shipped table holds none), ``arange(max_probe)`` (a present code sits at
+        most that many slots past its home slot: one gather finds it), the slot hash's
+        shift and mask, and :func:`_punct_bytes`.
         Built once (a race builds two identical copies; either wins)."""
         fast = self.fast
         if fast is None:
-            keys = self.char_table.keys
-            sel = keys != F.EMPTY
-            code_id = dict(zip(keys[sel].tolist(), self.char_table.vals[sel].tolist()))
-            W = self.W.astype(np.float64)
-            ptab = bytes(F._punct_table()[:0x10000].astype(np.uint8))
-            # array('d') holds the float64 weights at 8 bytes each (a list would take 32)
-            fast = self.fast = (code_id, array("d", W[:, 0].tobytes()), array("d", W[:, 1].tobytes()), ptab)
+            table = self.char_table
+            sel = table.keys != F.EMPTY
+            k = table.keys[sel]
+            pt = F._punct_table()
+            c0, c1, c2 = (pt[np.minimum((k >> sh) & 0x1FFFFF, 0x10000)] for sh in (42, 21, 0))
+            all_punct = np.where(k < (1 << 21), c2, np.where(k < (1 << 42), c1 & c2, c0 & c1 & c2))
+            if all_punct.any():
+                table = F.CodeTable.build(k[~all_punct], table.vals[sel][~all_punct])
+            fast = self.fast = (table.keys, table.vals, np.arange(table.max_probe),
+                                np.uint64(64 - table.bits), (1 << table.bits) - 1, _punct_bytes())
         return fast
+
+    def py_tables(self) -> tuple[Any, ...]:
+        """What :meth:`SentimentModel._score_py` reads: ``(code → feature id, polarity weights,
+        subjectivity weights, punctuation flags)`` as a dict, two ``array('d')`` and bytes."""
+        py = getattr(self, "_py", None)
+        if py is None:
+            keys, vals = self.fast_tables()[:2]
+            sel = keys != F.EMPTY
+            code_id = dict(zip(keys[sel].tolist(), vals[sel].tolist()))
+            W = self.W.astype(np.float64)
+            py = self._py = (code_id, array("d", W[:, 0].tobytes()), array("d", W[:, 1].tobytes()), _punct_bytes())
+        return py
+
+
+@lru_cache(maxsize=1)
+def _punct_bytes() -> bytes:
+    """``_features.punct_mask`` as one byte per code point (1 = punctuation), all of Unicode."""
+    return bytes(F._punct_table()[:0x10000].astype(np.uint8)) + bytes(0x110000 - 0x10000)
 
 
 class SentimentModel:
@@ -285,9 +314,23 @@ class SentimentModel:
         """Training facts stored with the model (data sizes, calibration scores)."""
         return dict(self._fitted().info)
 
-    # -- scoring (one vectorised path for one text or a batch) ------------------------
+    # -- scoring (a vectorised path for batches, a plain-Python one for one text) -------------
     def _score_batch(self, st: _Fitted, texts: Sequence[str], token_lists: Sequence[Sequence[Token]], *,
                      evidence: bool = True, probs: bool = False) -> list[Any]:
+        """Score normalised texts with their tokens: a :class:`Sentiment` per text, or with
+        ``probs=True`` a row ``P(negative), P(neutral), P(positive)`` (a float64 array).
+
+        One text is scored by :meth:`_score_fast` (plain Python: numpy's per-call cost
+        outweighs the work for one text), several by :meth:`_score_vec`; the numbers
+        are identical (``test_sentiment.py`` pins it).
+        """
+        if len(texts) == 1 and _fast_ok(texts[0]):
+            words, starts, ends = _span_lists(token_lists[0])
+            return [self._score_fast(st, texts[0], words, starts, ends, evidence=evidence, probs=probs)]
+        return self._score_vec(st, texts, token_lists, evidence=evidence, probs=probs)
+
+    def _score_vec(self, st: _Fitted, texts: Sequence[str], token_lists: Sequence[Sequence[Token]], *,
+                   evidence: bool = True, probs: bool = False) -> list[Any]:
         """Score normalised texts with their tokens; the same code serves one text and many.
 
         All texts are joined with NUL separators (the normaliser removes NUL, and a
@@ -467,101 +510,83 @@ class SentimentModel:
 
     def _score(self, st: _Fitted, text: str, tokens: Sequence[Token], *,
                evidence: bool = True, probs: bool = False) -> Any:
-        if probs or len(text) > _ONE_TEXT_MAX:
-            # long texts: numpy wins again (both paths give identical results)
-            return self._score_batch(st, [text], [tokens], evidence=evidence, probs=probs)[0]
-        return self._score_one(st, text, tokens, evidence=evidence)
+        return self._score_batch(st, [text], [tokens], evidence=evidence, probs=probs)[0]
 
     def _score_one(self, st: _Fitted, text: str, tokens: Sequence[Token], *,
                    evidence: bool = True) -> Sentiment:
-        """One text, in plain Python: the same arithmetic, in the same order, as
-        :meth:`_score_batch` (numpy calls cost more than the work for one short text).
-        ``test_sentiment.py::test_one_text_path_equals_batch`` pins the equality."""
-        code_id, Wp, Ws, ptab = st.fast_tables()
+        """One normalised text and its tokens (objects with ``text``/``start``/``end``)."""
+        return self._score(st, text, tokens, evidence=evidence)
+
+    def _score_fast(self, st: _Fitted, text: str, words: list[str], starts: list[int], ends: list[int],
+                    *, evidence: bool = True, probs: bool = False) -> Any:
+        """One NUL-free text, with as few numpy calls as the work allows: the arithmetic
+        of :meth:`_score_vec`, operation for operation, every sum over the same terms in
+        the same order, so the doubles are identical (``test_sentiment.py`` pins it).
+        """
+        if len(text) < _PY_MAX:
+            return self._score_py(st, text, words, starts, ends, evidence=evidence, probs=probs)
+        keys, vals, window, shift, mask, pun = st.fast_tables()
         low = text.translate(ASCII_LOWER)
-        o = [ord(c) for c in low]
-        L = len(o)
-        content = [not (x < 0x10000 and ptab[x]) for x in o]
-        cget = code_id.get
-        f_id: list[int] = []
-        f_s: list[int] = []
-        f_e: list[int] = []
-        n_valid = 0
-        for i, (x, c) in enumerate(zip(o, content)):  # order 1
-            if c and x:
-                n_valid += 1
-                j = cget(x, 0)
-                if j:
-                    f_id.append(j)
-                    f_s.append(i)
-                    f_e.append(i + 1)
-        for i in range(L - 1):  # order 2
-            if (content[i] or content[i + 1]) and o[i] and o[i + 1]:
-                n_valid += 1
-                j = cget((o[i] << 21) | o[i + 1], 0)
-                if j:
-                    f_id.append(j)
-                    f_s.append(i)
-                    f_e.append(i + 2)
-        for i in range(L - 2):  # order 3
-            if (content[i] or content[i + 1] or content[i + 2]) and o[i] and o[i + 1] and o[i + 2]:
-                n_valid += 1
-                j = cget((o[i] << 42) | (o[i + 1] << 21) | o[i + 2], 0)
-                if j:
-                    f_id.append(j)
-                    f_s.append(i)
-                    f_e.append(i + 3)
-        keys = [t.text.lower() for t in tokens]
-        tcont = [content[t.start] for t in tokens]
-        nw = sum(tcont)
+        p = list(map(pun.__getitem__, map(ord, low)))  # 1 where punctuation or space
+        L = len(p)
+        pp = list(map(and_, p, p[1:]))
+        n_valid = (L - sum(p)) + (len(pp) - sum(pp)) + (max(L - 2, 0) - sum(map(and_, pp, p[2:])))
+        # character 1-, 2-, 3-grams (all of them: all-punctuation grams are not in the table)
+        u = np.frombuffer(low.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        c2 = (u[:-1] << 21) | u[1:]
+        codes = np.concatenate([u, c2, (c2[:-1] << 21) | u[2:]])
+        win = (((codes.view(np.uint64) * F._GOLDEN) >> shift).view(np.int64)[:, None] + window) & mask
+        g, j = np.nonzero(keys[win] == codes[:, None])  # g ascending: 1-grams, 2-grams, 3-grams
+        cid = vals[win[g, j]]
+        if not cid.all():
+            g, cid = g[cid > 0], cid[cid > 0]
+        # words and word bigrams
+        lk = list(map(str.lower, words))
+        tp = list(map(p.__getitem__, starts))  # tokens that begin with punctuation
+        nw = len(tp) - sum(tp)
         n_occ = float(n_valid + nw + max(nw - 1, 0))
-        wget = st.words.get
-        for t, k in zip(tokens, keys):
-            j = wget(k, 0)
-            if j:
-                f_id.append(j)
-                f_s.append(t.start)
-                f_e.append(t.end)
-        bget = st.bigrams.get
-        for t1, t2, pair in zip(tokens, tokens[1:], zip(keys, keys[1:])):
-            j = bget(pair, 0)
-            if j:
-                f_id.append(j)
-                f_s.append(t1.start)
-                f_e.append(t2.end)
-        fx = apply_rules(text, tokens) if self.rules and text else None
-        scale = 1.0 / math.sqrt(max(n_occ, 1.0))
-        if fx is not None:
-            fac = fx.factor.tolist()
-            mult = [scale * fac[x] for x in f_s]
-            mult_s = [scale * abs(fac[x]) for x in f_s]
-            extras = fx.extra
+        wid = list(map(st.words.get, lk, repeat(0)))
+        bid = list(map(st.bigrams.get, zip(lk, lk[1:]), repeat(0)))
+        n_char = len(cid)
+        n1, n2 = g.searchsorted((L, 2 * L - 1)).tolist()
+        fs = np.array([*compress(starts, wid), *compress(starts, bid)], dtype=np.intp)
+        if len(fs):
+            ids = np.concatenate((cid, [*filter(None, wid), *filter(None, bid)]))
+            fs = np.concatenate((g, fs))
         else:
-            mult = mult_s = [scale] * len(f_s)
-            extras = []
-        wp = [Wp[j] * m for j, m in zip(f_id, mult)]
-        sp_ = 0.0
-        for x in wp:
-            sp_ += x
-        zp = float(st.bias[0]) + sp_ + sum(w for _, _, w in extras)
+            ids, fs = cid, g.copy()
+        fs[n1:n2] -= L  # gram index -> start
+        fs[n2:n_char] -= 2 * L - 1
+        fx = apply_rules_spans(text, words, starts, ends) if self.rules and text else None
+        scale = 1.0 / math.sqrt(max(n_occ, 1.0))
+        extras: list[tuple[int, int, float]] = []
+        mult: Any = scale
+        mult_s: Any = scale
+        if fx is not None:
+            f = fx.factor[fs]
+            mult = scale * f
+            mult_s = scale * np.abs(f)
+            extras = fx.extra
+        Wf = st.W.take(ids, axis=0).astype(np.float64)
+        wp = Wf[:, 0] * mult
+        # cumsum adds left to right, as np.bincount does (np.sum would add pairwise)
+        zp = float(st.bias[0]) + (float(np.cumsum(wp)[-1]) if len(wp) else 0.0) + sum(w for _, _, w in extras)
         cal = st.cal
         lp = cal["a_p"] * zp + cal["b_p"]
         if st.has_neutral:
-            ss = 0.0
-            for j, m in zip(f_id, mult_s):
-                ss += Ws[j] * m
-            zs = float(st.bias[1]) + ss
+            ws = Wf[:, 1] * mult_s
+            zs = float(st.bias[1]) + (float(np.cumsum(ws)[-1]) if len(ws) else 0.0)
             zs -= sum(abs(w) for _, _, w in extras)
-            e = np.exp(-np.clip(np.array([lp]), -_CLIP, _CLIP))
-            p_pos = float(1.0 / (1.0 + e[0]))
-            arg = np.array([cal["a_s"] * zs + cal["m_s"] * abs(lp) + cal["b_s"]])
-            e2 = np.exp(-np.clip(arg, -_CLIP, _CLIP))
-            p_neu = float(1.0 / (1.0 + e2[0]))
+            arg = cal["a_s"] * zs + cal["m_s"] * abs(lp) + cal["b_s"]
+            e = np.exp(np.array([-min(max(lp, -_CLIP), _CLIP), -min(max(arg, -_CLIP), _CLIP)])).tolist()
+            p_pos = 1.0 / (1.0 + e[0])
+            p_neu = 1.0 / (1.0 + e[1])
         else:
-            e = np.exp(-np.clip(np.array([lp]), -_CLIP, _CLIP))
-            p_pos = float(1.0 / (1.0 + e[0]))
+            p_pos = 1.0 / (1.0 + np.exp(np.array([-min(max(lp, -_CLIP), _CLIP)])).tolist()[0])
             p_neu = 0.0
         P = ((1 - p_neu) * (1 - p_pos), p_neu, (1 - p_neu) * p_pos)
+        if probs:
+            return np.array(P)
         k = 0
         if P[1] > P[k]:
             k = 1
@@ -569,46 +594,147 @@ class SentimentModel:
             k = 2
         ev: tuple[Span, ...] = ()
         if evidence and L:
-            a_p = cal["a_p"]
-            cum = [0.0, *accumulate(1.0 if c else 0.0 for c in content)]
-            per_char = [0.0] * L
-            for x, s0, e0 in zip(wp, f_s, f_e):
+            ev = _evidence_one(text, p, cal["a_p"], wp, n_char, g, starts, ends, tp, wid, bid,
+                               extras, fx.phrases if fx is not None else ())
+        return Sentiment(LABELS[k], round(P[k], 6), round(P[2] - P[0], 6), ev)
+
+    def _score_py(self, st: _Fitted, text: str, words: list[str], starts: list[int], ends: list[int],
+                    *, evidence: bool = True, probs: bool = False) -> Any:
+        """One short NUL-free text in plain Python: the arithmetic of :meth:`_score_vec`,
+        operation for operation, every sum over the same terms in the same order, so
+        the doubles are identical. The loops over grams run in C (``map``/``compress``
+        over lists); ``test_sentiment.py::test_one_text_path_equals_batch`` pins the equality.
+        """
+        code_id, Wp, Ws, pun = st.py_tables()
+        o = list(map(ord, text.translate(ASCII_LOWER)))
+        L = len(o)
+        p = list(map(pun.__getitem__, o))  # 1 where punctuation or space
+        # character 1-, 2-, 3-grams, all looked up (all-punctuation grams are not in code_id)
+        cget = code_id.get
+        ids1 = list(map(cget, o, repeat(0)))
+        c2 = list(map(or_, map(lshift, o, repeat(21)), o[1:]))
+        ids2 = list(map(cget, c2, repeat(0)))
+        ids3 = list(map(cget, map(or_, map(lshift, c2, repeat(21)), o[2:]), repeat(0)))
+        pp = list(map(and_, p, p[1:]))
+        n_valid = (L - sum(p)) + (len(pp) - sum(pp)) + (max(L - 2, 0) - sum(map(and_, pp, p[2:])))
+        s1 = list(compress(range(L), ids1))
+        s2 = list(compress(range(L), ids2))
+        s3 = list(compress(range(L), ids3))
+        f_id = [*filter(None, ids1), *filter(None, ids2), *filter(None, ids3)]
+        n_char = len(f_id)
+        # words and word bigrams
+        keys = list(map(str.lower, words))
+        tp = list(map(p.__getitem__, starts))  # tokens that begin with punctuation
+        nw = len(tp) - sum(tp)
+        n_occ = float(n_valid + nw + max(nw - 1, 0))
+        wid = list(map(st.words.get, keys, repeat(0)))
+        bid = list(map(st.bigrams.get, zip(keys, keys[1:]), repeat(0)))
+        f_id += filter(None, wid)
+        f_id += filter(None, bid)
+        f_s = [*s1, *s2, *s3, *compress(starts, wid), *compress(starts, bid)]
+        fx = apply_rules_spans(text, words, starts, ends) if self.rules and text else None
+        scale = 1.0 / math.sqrt(max(n_occ, 1.0))
+        extras: list[tuple[int, int, float]] = []
+        if fx is not None:
+            fac = fx.factor.tolist()
+            f = list(map(fac.__getitem__, f_s))
+            mult: Any = list(map(mul, repeat(scale), f))
+            mult_s: Any = list(map(mul, repeat(scale), map(abs, f)))
+            extras = fx.extra
+        else:
+            mult = mult_s = repeat(scale)
+        wp = list(map(mul, map(Wp.__getitem__, f_id), mult))
+        # reduce(add, ..., 0.0): left to right from 0.0, as np.bincount sums (builtin sum may compensate)
+        zp = float(st.bias[0]) + reduce(add, wp, 0.0) + sum(w for _, _, w in extras)
+        cal = st.cal
+        lp = cal["a_p"] * zp + cal["b_p"]
+        if st.has_neutral:
+            zs = float(st.bias[1]) + reduce(add, map(mul, map(Ws.__getitem__, f_id), mult_s), 0.0)
+            zs -= sum(abs(w) for _, _, w in extras)
+            arg = cal["a_s"] * zs + cal["m_s"] * abs(lp) + cal["b_s"]
+            # numpy's exp, as the vectorised path (libm's may differ in the last bit)
+            e = np.exp(np.array([-min(max(lp, -_CLIP), _CLIP), -min(max(arg, -_CLIP), _CLIP)])).tolist()
+            p_pos = 1.0 / (1.0 + e[0])
+            p_neu = 1.0 / (1.0 + e[1])
+        else:
+            p_pos = 1.0 / (1.0 + np.exp(np.array([-min(max(lp, -_CLIP), _CLIP)])).tolist()[0])
+            p_neu = 0.0
+        P = ((1 - p_neu) * (1 - p_pos), p_neu, (1 - p_neu) * p_pos)
+        if probs:
+            return np.array(P)
+        k = 0
+        if P[1] > P[k]:
+            k = 1
+        if P[2] > P[k]:
+            k = 2
+        ev: tuple[Span, ...] = ()
+        if evidence and L:
+            ev = self._evidence_py(text, p, cal["a_p"], wp, n_char, (s1, s2, s3), ids2, ids3,
+                                    starts, ends, tp, wid, bid, extras, fx.phrases if fx is not None else ())
+        return Sentiment(LABELS[k], round(P[k], 6), round(P[2] - P[0], 6), ev)
+
+    @staticmethod
+    def _evidence_py(text: str, p: list[int], a_p: float, wp: list[float], n_char: int,
+                      grams: tuple[list[int], list[int], list[int]], ids2: list[int], ids3: list[int],
+                      starts: list[int], ends: list[int], tp: list[int], wid: list[int], bid: list[int],
+                      extras: list[tuple[int, int, float]], phrases: Sequence[tuple[int, int]]
+                      ) -> tuple[Span, ...]:
+        """:meth:`_evidence` for one text, the same sums in the same order.
+
+        A character's share of every feature covering it is added feature by feature,
+        in feature order: 1-grams, 2-grams, 3-grams (by start), words, bigrams; here
+        the grams are added as whole shifted vectors (each character meets its grams in
+        that order; a zero where no gram covers it changes no sum), punctuation
+        characters are then set back to zero (they get no share), and words and
+        bigrams are added one by one.
+        """
+        L = len(p)
+        s1, s2, s3 = grams
+        n1, n2 = len(s1), len(s1) + len(s2)
+        # the non-punctuation characters a 2-/3-gram covers (the divisor of its share)
+        k2 = list(map(sub, repeat(2), map(add, p, p[1:])))
+        k3 = list(map(sub, map(add, k2, repeat(1)), p[2:]))
+        g1 = dict(zip(s1, map(mul, wp[:n1], repeat(a_p))))  # (x * a_p) / 1
+        g2 = dict(zip(s2, map(truediv, map(mul, wp[n1:n2], repeat(a_p)), map(k2.__getitem__, s2))))
+        g3 = dict(zip(s3, map(truediv, map(mul, wp[n2:n_char], repeat(a_p)), map(k3.__getitem__, s3))))
+        z = repeat(0.0)
+        v1 = list(map(g1.get, range(L), z))
+        v2 = list(map(g2.get, range(L - 1), z))
+        v3 = list(map(g3.get, range(L - 2), z))
+        pc = map(add, map(add, map(add, map(add, map(add, v1, [0.0, *v2]), [*v2, 0.0]),
+                                         [0.0, 0.0, *v3]), [0.0, *v3, 0.0]), [*v3, 0.0, 0.0])
+        per_char = list(pc)
+        for q in compress(range(L), p):
+            per_char[q] = 0.0
+        if len(wp) > n_char:  # words, then bigrams
+            cum = list(accumulate(map(sub, repeat(1), p), initial=0))
+            fs = [*compress(starts, wid), *compress(starts, bid)]
+            fe = [*compress(ends, wid), *compress(ends[1:], bid)]
+            for x, s0, e0 in zip(wp[n_char:], fs, fe):
                 kk = cum[e0] - cum[s0]
-                if kk > 0:  # (adding share * 0.0 never changes a sum, so it is skipped)
+                if kk > 0:
                     share = (x * a_p) / kk
-                    if e0 - s0 == 1:
-                        per_char[s0] += share
-                    else:
-                        for q in range(s0, e0):
-                            if content[q]:
-                                per_char[q] += share
-            ps: list[tuple[int, int]] = []
-            for s0, e0, w in extras:
-                v = w * a_p / max(e0 - s0, 1)
-                for q in range(s0, e0):
-                    per_char[q] += v
-            if fx is not None:
-                ps = list(fx.phrases)
-            if ps:
-                inside = [False] * L
-                for s0, e0 in ps:
                     for q in range(s0, e0):
-                        inside[q] = True
-                units = [(t.start, t.end) for t, c in zip(tokens, tcont) if c and not inside[t.start]]
-                units += ps
-            else:
-                units = [(t.start, t.end) for t, c in zip(tokens, tcont) if c]
-            scored = []
-            for s0, e0 in units:
-                w = 0.0
-                for q in range(s0, e0):
-                    w += per_char[q]
-                if abs(w) >= _MIN_EVIDENCE:
-                    scored.append((s0, e0, w))
-            scored.sort(key=lambda x: -abs(x[2]))
-            ev = tuple(Span(s0, e0, text[s0:e0], weight=round(float(w), 4))
-                       for s0, e0, w in scored[:_MAX_EVIDENCE])
-        return Sentiment(LABELS[k], round(float(P[k]), 6), round(float(P[2] - P[0]), 6), ev)
+                        if not p[q]:
+                            per_char[q] += share
+        for s0, e0, w in extras:
+            v = w * a_p / max(e0 - s0, 1)
+            for q in range(s0, e0):
+                per_char[q] += v
+        units = [(s0, e0) for s0, e0, t in zip(starts, ends, tp) if not t]
+        if phrases:
+            inside = [False] * L
+            for s0, e0 in phrases:
+                inside[s0:e0] = [True] * (e0 - s0)
+            units = [u for u in units if not inside[u[0]]]
+            units += phrases
+        scored = []
+        for s0, e0 in units:
+            w = reduce(add, per_char[s0:e0], 0.0)
+            if abs(w) >= _MIN_EVIDENCE:
+                scored.append((s0, e0, w))
+        scored.sort(key=lambda x: -abs(x[2]))
+        return tuple(Span(s0, e0, text[s0:e0], weight=round(w, 4)) for s0, e0, w in scored[:_MAX_EVIDENCE])
 
     # -- public prediction API -------------------------------------------------------
     def predict(self, text: str) -> Sentiment:
@@ -773,6 +899,71 @@ class SentimentModel:
         return model
 
 
+def _evidence_one(text: str, p: list[int], a_p: float, wp: np.ndarray, n_char: int, g: np.ndarray,
+                  starts: list[int], ends: list[int], tp: list[int], wid: list[int], bid: list[int],
+                  extras: list[tuple[int, int, float]], phrases: Sequence[tuple[int, int]]) -> tuple[Span, ...]:
+    """``SentimentModel._evidence`` for one text: the same sums in the same order.
+
+    A character gets a share of every feature covering it, added feature by
+    feature in feature order (1-grams, 2-grams, 3-grams by start, then words, then
+    bigrams). Here the gram shares are added as shifted vectors (a character meets
+    its grams in that same order, and a zero where no gram covers it changes no
+    sum); punctuation is then set back to zero (it gets no share), and words,
+    bigrams and rule lexicon hits are added one by one. ``g``: the hit grams'
+    indices in the 1-, 2-, 3-gram sequence (length ``3L - 3``).
+    """
+    L = len(p)
+    pm = np.array(p, dtype=bool)
+    cum = np.concatenate([[0], np.cumsum(~pm)])
+    n1, n2 = g.searchsorted((L, 2 * L - 1)).tolist()
+    gs = g.copy()  # gram index -> start, and -> end
+    gs[n1:n2] -= L
+    gs[n2:] -= 2 * L - 1
+    ge = gs + 1
+    ge[n1:n2] += 1
+    ge[n2:] += 2
+    v = np.zeros(max(3 * L - 3, L))
+    v[g] = (wp[:n_char] * a_p) / (cum[ge] - cum[gs])
+    v1, v2, v3 = v[:L], v[L:2 * L - 1], v[2 * L - 1:3 * L - 3]
+    pc = v1.copy()
+    pc[1:] += v2
+    pc[:L - 1] += v2
+    pc[2:] += v3
+    pc[1:L - 1] += v3
+    pc[:L - 2] += v3
+    pc[pm] = 0.0
+    per_char = pc.tolist()
+    if len(wp) > n_char:  # words, then bigrams
+        cl = cum.tolist()
+        fs = [*compress(starts, wid), *compress(starts, bid)]
+        fe = [*compress(ends, wid), *compress(ends[1:], bid)]
+        for x, s0, e0 in zip(wp[n_char:].tolist(), fs, fe):
+            kk = cl[e0] - cl[s0]
+            if kk > 0:
+                share = (x * a_p) / kk
+                for q in range(s0, e0):
+                    if not p[q]:
+                        per_char[q] += share
+    for s0, e0, w in extras:
+        val = w * a_p / max(e0 - s0, 1)
+        for q in range(s0, e0):
+            per_char[q] += val
+    units = [(s0, e0) for s0, e0, t in zip(starts, ends, tp) if not t]
+    if phrases:
+        inside = [False] * L
+        for s0, e0 in phrases:
+            inside[s0:e0] = [True] * (e0 - s0)
+        units = [un for un in units if not inside[un[0]]]
+        units += phrases
+    scored = []
+    for s0, e0 in units:
+        w = reduce(add, per_char[s0:e0], 0.0)
+        if abs(w) >= _MIN_EVIDENCE:
+            scored.append((s0, e0, w))
+    scored.sort(key=lambda x: -abs(x[2]))
+    return tuple(Span(s0, e0, text[s0:e0], weight=round(w, 4)) for s0, e0, w in scored[:_MAX_EVIDENCE])
+
+
 def _punct_token(w: str) -> bool:
     c = w[:1]
     if not c:
@@ -816,6 +1007,18 @@ class _Spans(NamedTuple):
 
 def _spans_of(tokens: Sequence[Token]) -> _Spans:
     return _Spans([t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens])
+
+
+def _span_lists(tokens: Sequence[Token]) -> tuple[list[str], list[int], list[int]]:
+    """Tokens (or :class:`_Spans`) as (words, starts, ends) lists."""
+    if type(tokens) is _Spans:
+        return tokens  # type: ignore[return-value]
+    return [t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens]
+
+
+def _fast_ok(text: str) -> bool:
+    """Whether :meth:`SentimentModel._score_fast` takes ``text`` (not too long, no NUL)."""
+    return len(text) <= _ONE_TEXT_MAX and "\x00" not in text
 
 
 def _seg_spans(seg: Any, text: str) -> _Spans:
