@@ -146,7 +146,8 @@ def run_dask(src: Path, out_dir: Path, steps: str) -> float:
     t = time.perf_counter()
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster):
         ddf = dd.read_csv(str(src), dtype=str, blocksize="16MB")
-        voc.dask.analyze(ddf, text_col="review", steps=steps).to_parquet(str(out_dir))
+        out = voc.dask.analyze(ddf, text_col="review", steps=steps)
+        out.to_parquet(str(out_dir), schema=voc.dask.parquet_schema(out), write_index=False)
     return time.perf_counter() - t
 
 
@@ -155,10 +156,12 @@ def run_spark(src: Path, out_dir: Path, steps: str) -> float:
 
     import voc.spark
 
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers need this venv (voc, pyarrow)
     spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
              .config("spark.sql.execution.arrow.maxRecordsPerBatch", "5000").getOrCreate())
     t = time.perf_counter()
-    sdf = spark.read.csv(str(src), header=True, multiLine=True, escape='"')
+    # a multi-line CSV is one split: spread it so both local cores work
+    sdf = spark.read.csv(str(src), header=True, multiLine=True, escape='"').repartition(8)
     voc.spark.analyze(sdf, text_col="review", steps=steps).write.mode("overwrite").parquet(str(out_dir))
     elapsed = time.perf_counter() - t
     spark.stop()

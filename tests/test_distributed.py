@@ -17,6 +17,23 @@ def expected():
         return pd.concat([df, voc.analyze_frame(df, text_col="review")], axis=1)
 
 
+def test_dask_to_parquet_with_voc_schema(tmp_path):
+    dd = pytest.importorskip("dask.dataframe")
+    import voc.dask
+
+    df = pd.DataFrame({"id": range(len(TEXTS)), "review": TEXTS})
+    out = voc.dask.analyze(dd.from_pandas(df, npartitions=2), text_col="review")
+    out.to_parquet(str(tmp_path / "scored"), schema=voc.dask.parquet_schema(out),
+                   write_index=False, compute_kwargs={"scheduler": "sync"})
+    back = pd.read_parquet(tmp_path / "scored").sort_values("id")
+    assert len(back) == len(df)
+    first = back.iloc[0]
+    assert list(first["words"])[:2] == ["物流", "很快"]
+    assert first["opinions"][0]["category"].tolist()[0] == "物流配送"
+    # the missing texts are failed rows: kept, with their reason
+    assert back["voc_error"].notna().sum() == TEXTS.count(None)
+
+
 def test_dask_local_cluster(expected):
     dd = pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")

@@ -13,7 +13,7 @@ process loads the models once. Example (tested in ``tests/test_distributed.py``)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, InputError
 from .pipeline import Pipeline, _analyze_rows, _check_steps, _worker_pipeline, output_columns
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
     import pandas as pd
 
-__all__ = ["analyze", "meta_for"]
+__all__ = ["analyze", "meta_for", "parquet_schema"]
 
 _DTYPES = {"string": object, "double": "float64", "long": "Int64", "list[string]": object, "opinions": object}
 
@@ -35,6 +35,41 @@ def meta_for(frame: pd.DataFrame, steps: Iterable[str] | str | None = None) -> p
     base = frame.drop(columns=[n for n, _ in added if n in frame.columns]).iloc[:0]
     extra = pd.DataFrame({n: pd.Series(dtype=_DTYPES[k]) for n, k in added}, index=base.index)
     return pd.concat([base, extra], axis=1)
+
+
+def parquet_schema(out: dd.DataFrame) -> Any:
+    """The Arrow schema of :func:`analyze`'s output, for ``to_parquet(path, schema=...)``.
+
+    Dask infers a parquet schema from ``meta``, which cannot say what the
+    list columns (``words``, ``opinions``) hold; pass this instead::
+
+        out = voc.dask.analyze(ddf, text_col="review")
+        out.to_parquet("scored/", schema=voc.dask.parquet_schema(out))
+
+    voc's columns get their exact types; the input's text (object) columns
+    are strings, its other columns keep the type of their dtype.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    opinion = pa.struct([
+        ("aspect", pa.string()), ("opinion", pa.string()), ("polarity", pa.string()),
+        ("category", pa.list_(pa.string())), ("aspect_span", pa.list_(pa.int64())),
+        ("opinion_span", pa.list_(pa.int64())),
+    ])
+    types = {"string": pa.string(), "double": pa.float64(), "long": pa.int64(),
+             "list[string]": pa.list_(pa.string()), "opinions": pa.list_(opinion)}
+    ours = {name: types[kind] for name, kind in output_columns(None)}
+    meta = out._meta
+    fields = []
+    for name, dtype in meta.dtypes.items():
+        if name in ours:
+            fields.append(pa.field(name, ours[name]))
+        elif dtype == object or pd.api.types.is_string_dtype(dtype):
+            fields.append(pa.field(name, pa.string()))
+        else:
+            fields.append(pa.Schema.from_pandas(meta[[name]], preserve_index=False).field(name))
+    return pa.schema(fields)
 
 
 def _partition(frame: pd.DataFrame, text_col: str, steps: tuple[str, ...], pipeline: Pipeline | None,
