@@ -197,7 +197,10 @@ def create_app(pipeline: voc.Pipeline | None = None, detector: RiskDetector | No
         new = monitor.feed(turn, dialogue_id=dialogue_id)
         rep = monitor.report(dialogue_id)
         return {"dialogue_id": dialogue_id, "new_flags": [_flag(f) for f in new],
-                "score": round(rep.score, 4), "level": rep.level, "categories": list(rep.categories)}
+                # level comes from the larger of score (the model's probability of a bad outcome)
+                # and severity (the rules that fired): show both, so a "high" level is explained
+                "score": round(rep.score, 4), "severity": round(rep.severity, 4), "level": rep.level,
+                "categories": list(rep.categories)}
 
     @app.get("/dialogues/{dialogue_id}")
     def get_dialogue(dialogue_id: str) -> dict[str, Any]:
