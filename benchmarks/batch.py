@@ -16,6 +16,18 @@ rows/s is wall-clock; rows/CPU-s divides by the CPU time of the processes that d
 per-core rate, which does not depend on what else the machine runs); peak RSS is the largest sum
 of resident memory over the process tree (the command and its workers), sampled every 0.2 s.
 Spark and Dask run in this process's children (JVM, worker processes): wall-clock only.
+
+Results (2026-11-22, 2 shared cores, steps sentiment,emotion,opinions unless said):
+
+    1,000,000 rows, mean 62 chars
+    cli              712.9 s    1,403 rows/s   1,410 rows/CPU-s   563 MB   999,479 + 521 = 1,000,000
+    cli (sentiment)  252.1 s    3,967 rows/s   4,002 rows/CPU-s   346 MB   999,479 + 521 = 1,000,000
+    100,000 rows
+    cli               82.8 s    1,207 rows/s   1,212 rows/CPU-s   537 MB
+    cli2              43.9 s    2,280 rows/s   1,302 rows/CPU-s  1094 MB   (1.89x cli)
+    spark             46.8 s    2,138 rows/s                     1811 MB
+    dask              96.0 s    1,042 rows/s                     1104 MB
+    apply             56.0 s      357 rows/s     348 rows/CPU-s             (20,000 rows)
 """
 
 from __future__ import annotations
