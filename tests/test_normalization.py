@@ -301,7 +301,16 @@ def test_idempotent(text, k):
     assert n.normalize(once) == once
 
 
-STABLE = set(SIMPLIFIED) - set("系关后发了")  # untouched by every stage in any context
+def _cantonese_chars() -> set[str]:
+    """Characters of the Cantonese table's forms: rewritten in context (唔好 → 不要, same length)."""
+    from voc._resources import model_path
+
+    lines = model_path("normalize", "cantonese.tsv").read_text(encoding="utf-8").splitlines()
+    return {ch for line in lines if line and not line.startswith("#") for ch in line.split("\t")[0]}
+
+
+# untouched by every stage in any context
+STABLE = set(SIMPLIFIED) - set("系关后发了") - _cantonese_chars()
 
 
 @HYP

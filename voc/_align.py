@@ -148,6 +148,10 @@ class Alignment:
             if not exact or m1 == m0:
                 if m1 > m0:
                     a, b = inner.to_raw(m0, m1)
+                elif 0 < m0 < inner.out_len and not inner._exact[j := inner._piece(m0)] \
+                        and inner._out[j] < m0:
+                    # inserted inside a phrase rewrite of the inner stage: it belongs to that phrase
+                    a, b = inner._raw_start[j], inner._raw_end[j]
                 else:  # inserted text: anchor to the position it was inserted at
                     a = b = inner._raw_of_start(m0)
                 result.append((o0, a, b, False))
