@@ -706,35 +706,7 @@ class SentimentModel:
         per_char = list(pc)
         for q in compress(range(L), p):
             per_char[q] = 0.0
-        if len(wp) > n_char:  # words, then bigrams
-            cum = list(accumulate(map(sub, repeat(1), p), initial=0))
-            fs = [*compress(starts, wid), *compress(starts, bid)]
-            fe = [*compress(ends, wid), *compress(ends[1:], bid)]
-            for x, s0, e0 in zip(wp[n_char:], fs, fe):
-                kk = cum[e0] - cum[s0]
-                if kk > 0:
-                    share = (x * a_p) / kk
-                    for q in range(s0, e0):
-                        if not p[q]:
-                            per_char[q] += share
-        for s0, e0, w in extras:
-            v = w * a_p / max(e0 - s0, 1)
-            for q in range(s0, e0):
-                per_char[q] += v
-        units = [(s0, e0) for s0, e0, t in zip(starts, ends, tp) if not t]
-        if phrases:
-            inside = [False] * L
-            for s0, e0 in phrases:
-                inside[s0:e0] = [True] * (e0 - s0)
-            units = [u for u in units if not inside[u[0]]]
-            units += phrases
-        scored = []
-        for s0, e0 in units:
-            w = reduce(add, per_char[s0:e0], 0.0)
-            if abs(w) >= _MIN_EVIDENCE:
-                scored.append((s0, e0, w))
-        scored.sort(key=lambda x: -abs(x[2]))
-        return tuple(Span(s0, e0, text[s0:e0], weight=round(w, 4)) for s0, e0, w in scored[:_MAX_EVIDENCE])
+        return _word_evidence(text, per_char, p, a_p, wp[n_char:], starts, ends, tp, wid, bid, extras, phrases)
 
     # -- public prediction API -------------------------------------------------------
     def predict(self, text: str) -> Sentiment:
@@ -932,13 +904,23 @@ def _evidence_one(text: str, p: list[int], a_p: float, wp: np.ndarray, n_char: i
     pc[1:L - 1] += v3
     pc[:L - 2] += v3
     pc[pm] = 0.0
-    per_char = pc.tolist()
-    if len(wp) > n_char:  # words, then bigrams
-        cl = cum.tolist()
+    return _word_evidence(text, pc.tolist(), p, a_p, wp[n_char:].tolist(), starts, ends, tp, wid, bid,
+                          extras, phrases)
+
+
+def _word_evidence(text: str, per_char: list[float], p: list[int], a_p: float, word_w: list[float],
+                   starts: list[int], ends: list[int], tp: list[int], wid: list[int], bid: list[int],
+                   extras: list[tuple[int, int, float]], phrases: Sequence[tuple[int, int]]) -> tuple[Span, ...]:
+    """The one-text evidence paths' common end: add the words', bigrams' (``word_w``, in
+    that order) and rule lexicon hits' shares to the characters' gram shares
+    ``per_char``, sum them per content word (or rule phrase), keep the strongest."""
+    L = len(p)
+    if word_w:
+        cum = list(accumulate(map(sub, repeat(1), p), initial=0))  # non-punctuation characters so far
         fs = [*compress(starts, wid), *compress(starts, bid)]
         fe = [*compress(ends, wid), *compress(ends[1:], bid)]
-        for x, s0, e0 in zip(wp[n_char:].tolist(), fs, fe):
-            kk = cl[e0] - cl[s0]
+        for x, s0, e0 in zip(word_w, fs, fe):
+            kk = cum[e0] - cum[s0]
             if kk > 0:
                 share = (x * a_p) / kk
                 for q in range(s0, e0):
