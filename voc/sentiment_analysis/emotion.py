@@ -40,7 +40,8 @@ import numpy as np
 
 from .._input import as_text, as_texts
 from .._types import EMOTIONS, Document, Emotion
-from ..errors import ConfigError, InputError, ModelLoadError, ModelNotFoundError, NotFittedError
+from ..errors import ConfigError, InputError, ModelLoadError, ModelNotFoundError
+from ._tools import ModelBase
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..normalization import Normalizer
@@ -227,7 +228,7 @@ class _Fitted:
         return out
 
 
-class EmotionModel:
+class EmotionModel(ModelBase):
     """Eight-class emotion of customer text: the label and a probability per label.
 
     Parameters
@@ -285,56 +286,10 @@ class EmotionModel:
         self._lock = threading.Lock()
 
     # -- parameters, repr, pickling ---------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor arguments (scikit-learn style)."""
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params: Any) -> EmotionModel:
-        """Change constructor arguments (``anger_threshold`` may change on a fitted model)."""
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ConfigError(f"EmotionModel has no parameter {k!r}; valid: {self._PARAMS}")
-            setattr(self, k, v)
-        if "normalizer" in params or "segmenter" in params:
-            self._tools = None
-        return self
-
     def __repr__(self) -> str:
         state = "fitted" if self._state is not None else "not fitted"
         thr = f", anger_threshold={self.anger_threshold}" if self.anger_threshold is not None else ""
         return f"EmotionModel(C={self.C}, min_df={self.min_df}{thr}) [{state}]"
-
-    def __getstate__(self) -> dict[str, Any]:
-        d = self.get_params()
-        d["_state"] = self._state
-        return d
-
-    def __setstate__(self, d: dict[str, Any]) -> None:
-        d = dict(d)
-        state = d.pop("_state", None)
-        self.__init__(**d)  # type: ignore[misc]
-        self._state = state
-
-    # -- tools ----------------------------------------------------------------------------
-    def _get_tools(self) -> tuple[Any, Any]:
-        tools = self._tools
-        if tools is None:
-            with self._lock:
-                if self._tools is None:
-                    from ._tools import build_tools
-
-                    self._tools = build_tools(self.normalizer, self.segmenter)
-                tools = self._tools
-        return tools
-
-    def _fitted(self) -> _Fitted:
-        st = self._state
-        if st is None:
-            raise NotFittedError(
-                "this EmotionModel is not fitted; call fit(texts, labels) first, or use "
-                "EmotionModel.load() for the shipped model"
-            )
-        return st
 
     @property
     def classes_(self) -> tuple[str, ...]:

@@ -40,8 +40,9 @@ import numpy as np
 
 from .._input import as_text, as_texts
 from .._types import Document, Sentiment, Span, Token
-from ..errors import ConfigError, InputError, ModelLoadError, NotFittedError
+from ..errors import ConfigError, InputError, ModelLoadError
 from . import _features as F
+from ._tools import ModelBase
 from .lexicon import ASCII_LOWER
 from .rules import apply_rules_spans
 
@@ -208,7 +209,7 @@ def _punct_bytes() -> bytes:
     return bytes(F._punct_table()[:0x10000].astype(np.uint8)) + bytes(0x110000 - 0x10000)
 
 
-class SentimentModel:
+class SentimentModel(ModelBase):
     """Three-class sentiment (negative / neutral / positive) with polarity, evidence and rules.
 
     Parameters
@@ -256,52 +257,9 @@ class SentimentModel:
     # -- scikit-learn style parameters -------------------------------------------
     _PARAMS = ("rules", "C", "min_df", "labels", "calibration_size", "random_state")
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor arguments (scikit-learn style)."""
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params: Any) -> SentimentModel:
-        """Change constructor arguments; ``rules`` can be switched on a fitted model."""
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ConfigError(f"SentimentModel has no parameter {k!r}; valid: {self._PARAMS}")
-            setattr(self, k, v)
-        return self
-
     def __repr__(self) -> str:
         state = "fitted" if self._state is not None else "not fitted"
         return f"SentimentModel(rules={self.rules}, C={self.C}, min_df={self.min_df}) [{state}]"
-
-    def __getstate__(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self._PARAMS}
-        d["_state"] = self._state
-        return d
-
-    def __setstate__(self, d: dict[str, Any]) -> None:
-        state = d.pop("_state", None)
-        self.__init__(**d)  # type: ignore[misc]
-        self._state = state
-
-    # -- tools (normaliser and segmenter, built lazily under a lock) ---------------
-    def _get_tools(self) -> tuple[Any, Any]:
-        tools = self._tools
-        if tools is None:
-            with self._lock:
-                if self._tools is None:
-                    from ._tools import build_tools
-
-                    self._tools = build_tools()
-                tools = self._tools
-        return tools
-
-    def _fitted(self) -> _Fitted:
-        st = self._state
-        if st is None:
-            raise NotFittedError(
-                "this SentimentModel is not fitted; call fit(texts, labels) first, or use "
-                "SentimentModel.load() for the shipped model"
-            )
-        return st
 
     @property
     def classes_(self) -> tuple[str, ...]:
