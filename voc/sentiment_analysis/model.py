@@ -529,27 +529,15 @@ class SentimentModel(ModelBase):
         wp = Wf[:, 0] * mult
         # cumsum adds left to right, as np.bincount does (np.sum would add pairwise)
         zp = float(st.bias[0]) + (float(np.cumsum(wp)[-1]) if len(wp) else 0.0) + sum(w for _, _, w in extras)
-        cal = st.cal
-        lp = cal["a_p"] * zp + cal["b_p"]
+        zs = 0.0
         if st.has_neutral:
             ws = Wf[:, 1] * mult_s
             zs = float(st.bias[1]) + (float(np.cumsum(ws)[-1]) if len(ws) else 0.0)
             zs -= sum(abs(w) for _, _, w in extras)
-            arg = cal["a_s"] * zs + cal["m_s"] * abs(lp) + cal["b_s"]
-            e = np.exp(np.array([-min(max(lp, -_CLIP), _CLIP), -min(max(arg, -_CLIP), _CLIP)])).tolist()
-            p_pos = 1.0 / (1.0 + e[0])
-            p_neu = 1.0 / (1.0 + e[1])
-        else:
-            p_pos = 1.0 / (1.0 + np.exp(np.array([-min(max(lp, -_CLIP), _CLIP)])).tolist()[0])
-            p_neu = 0.0
-        P = ((1 - p_neu) * (1 - p_pos), p_neu, (1 - p_neu) * p_pos)
+        P, k = _one_text_probs(st, zp, zs)
         if probs:
             return np.array(P)
-        k = 0
-        if P[1] > P[k]:
-            k = 1
-        if P[2] > P[k]:
-            k = 2
+        cal = st.cal
         ev: tuple[Span, ...] = ()
         if evidence and L:
             ev = _evidence_one(text, p, cal["a_p"], wp, n_char, g, starts, ends, tp, wid, bid,
@@ -604,27 +592,14 @@ class SentimentModel(ModelBase):
         wp = list(map(mul, map(Wp.__getitem__, f_id), mult))
         # reduce(add, ..., 0.0): left to right from 0.0, as np.bincount sums (builtin sum may compensate)
         zp = float(st.bias[0]) + reduce(add, wp, 0.0) + sum(w for _, _, w in extras)
-        cal = st.cal
-        lp = cal["a_p"] * zp + cal["b_p"]
+        zs = 0.0
         if st.has_neutral:
             zs = float(st.bias[1]) + reduce(add, map(mul, map(Ws.__getitem__, f_id), mult_s), 0.0)
             zs -= sum(abs(w) for _, _, w in extras)
-            arg = cal["a_s"] * zs + cal["m_s"] * abs(lp) + cal["b_s"]
-            # numpy's exp, as the vectorised path (libm's may differ in the last bit)
-            e = np.exp(np.array([-min(max(lp, -_CLIP), _CLIP), -min(max(arg, -_CLIP), _CLIP)])).tolist()
-            p_pos = 1.0 / (1.0 + e[0])
-            p_neu = 1.0 / (1.0 + e[1])
-        else:
-            p_pos = 1.0 / (1.0 + np.exp(np.array([-min(max(lp, -_CLIP), _CLIP)])).tolist()[0])
-            p_neu = 0.0
-        P = ((1 - p_neu) * (1 - p_pos), p_neu, (1 - p_neu) * p_pos)
+        P, k = _one_text_probs(st, zp, zs)
         if probs:
             return np.array(P)
-        k = 0
-        if P[1] > P[k]:
-            k = 1
-        if P[2] > P[k]:
-            k = 2
+        cal = st.cal
         ev: tuple[Span, ...] = ()
         if evidence and L:
             ev = self._evidence_py(text, p, cal["a_p"], wp, n_char, (s1, s2, s3), ids2, ids3,
@@ -864,6 +839,30 @@ def _evidence_one(text: str, p: list[int], a_p: float, wp: np.ndarray, n_char: i
     pc[pm] = 0.0
     return _word_evidence(text, pc.tolist(), p, a_p, wp[n_char:].tolist(), starts, ends, tp, wid, bid,
                           extras, phrases)
+
+
+def _one_text_probs(st: _Fitted, zp: float, zs: float) -> tuple[tuple[float, float, float], int]:
+    """(P(negative), P(neutral), P(positive)) of one text from its positive and subjective
+    sums (``zs`` unused without a neutral class), and the index of the largest; the
+    vectorised path's calibration, number for number."""
+    cal = st.cal
+    lp = cal["a_p"] * zp + cal["b_p"]
+    if st.has_neutral:
+        arg = cal["a_s"] * zs + cal["m_s"] * abs(lp) + cal["b_s"]
+        # numpy's exp, as the vectorised path (libm's may differ in the last bit)
+        e = np.exp(np.array([-min(max(lp, -_CLIP), _CLIP), -min(max(arg, -_CLIP), _CLIP)])).tolist()
+        p_pos = 1.0 / (1.0 + e[0])
+        p_neu = 1.0 / (1.0 + e[1])
+    else:
+        p_pos = 1.0 / (1.0 + np.exp(np.array([-min(max(lp, -_CLIP), _CLIP)])).tolist()[0])
+        p_neu = 0.0
+    P = ((1 - p_neu) * (1 - p_pos), p_neu, (1 - p_neu) * p_pos)
+    k = 0
+    if P[1] > P[k]:
+        k = 1
+    if P[2] > P[k]:
+        k = 2
+    return P, k
 
 
 def _word_evidence(text: str, per_char: list[float], p: list[int], a_p: float, word_w: list[float],
