@@ -179,7 +179,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
     from .errors import ConfigError
     from .io import ChunkWriter, format_of, read_chunks
-    from .pipeline import Pipeline, RowAnalyzer, _check_steps
+    from .pipeline import Pipeline, RowAnalyzer, _check_steps, rows_frame
 
     steps = _check_steps(args.steps)
     if args.chunksize < 1 or args.workers < 1:
@@ -215,9 +215,7 @@ def _analyze(args: argparse.Namespace) -> int:
             texts = chunk[args.text_col].tolist()
             too_long = [isinstance(t, str) and len(t) > args.max_chars for t in texts]
             rows = analyzer.analyze([None if tl else t for t, tl in zip(texts, too_long)])
-            result = pd.DataFrame(rows, index=chunk.index)
-            if "n_opinions" in result.columns:
-                result["n_opinions"] = result["n_opinions"].astype("Int64")  # an int, also beside failed rows
+            result = rows_frame(rows, chunk.index)
             result.loc[too_long, "voc_error"] = f"text longer than --max-chars={args.max_chars}"
             failed = result["voc_error"].notna()
             keep = chunk.drop(columns=[c for c in result.columns if c in chunk.columns])

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, InputError
-from .pipeline import Pipeline, _analyze_rows, _check_steps, _worker_pipeline, output_columns
+from .pipeline import Pipeline, _analyze_rows, _check_steps, _worker_pipeline, output_columns, rows_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
@@ -79,9 +79,7 @@ def _partition(frame: pd.DataFrame, text_col: str, steps: tuple[str, ...], pipel
     p = _worker_pipeline(steps, pipeline)
     added = [n for n, _ in output_columns(steps)]
     rows = _analyze_rows(p, frame[text_col].tolist(), steps, batch_size)
-    result = pd.DataFrame(rows, index=frame.index, columns=added)
-    if "n_opinions" in result.columns:
-        result["n_opinions"] = result["n_opinions"].astype("Int64")
+    result = rows_frame(rows, frame.index, added)
     return pd.concat([frame.drop(columns=[c for c in added if c in frame.columns]), result], axis=1)
 
 

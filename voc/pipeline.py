@@ -432,6 +432,17 @@ class RowAnalyzer:
         return [r for part in self._get_pool().map(_analyze_chunk, chunks) for r in part]
 
 
+def rows_frame(rows: list[dict[str, Any]], index: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The frame of analysed rows (what :func:`_analyze_rows` returns) on ``index``;
+    ``n_opinions`` stays an integer column, missing (not NaN) on failed rows."""
+    import pandas as pd
+
+    out = pd.DataFrame(rows, index=index, columns=columns)
+    if "n_opinions" in out.columns:
+        out["n_opinions"] = out["n_opinions"].astype("Int64")
+    return out
+
+
 def analyze_frame(
     df: pd.DataFrame,
     *,
@@ -494,9 +505,7 @@ def analyze_frame(
     texts = df[text_col].tolist()
     with RowAnalyzer(p, chosen, n_jobs=n_jobs, batch_size=batch_size) as analyzer:
         rows = analyzer.analyze(texts)
-    out = pd.DataFrame(rows, index=df.index)
-    if "n_opinions" in out.columns:
-        out["n_opinions"] = out["n_opinions"].astype("Int64")  # missing for failed rows, not NaN floats
+    out = rows_frame(rows, df.index)
     failed = int(out["voc_error"].notna().sum())
     if failed:
         warnings.warn(

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, InputError
-from .pipeline import Pipeline, _analyze_rows, _check_steps, _worker_pipeline, output_columns
+from .pipeline import Pipeline, _analyze_rows, _check_steps, _worker_pipeline, output_columns, rows_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -77,7 +77,7 @@ def analyze(sdf: DataFrame, *, text_col: str, steps: Iterable[str] | str | None 
         p = _worker_pipeline(chosen, pipeline)
         for frame in batches:
             rows = _analyze_rows(p, frame[text_col].tolist(), chosen, batch_size)
-            result = pd.DataFrame(rows, index=frame.index, columns=added)
+            result = rows_frame(rows, frame.index, added)
             yield pd.concat([frame.drop(columns=[c for c in added if c in frame.columns]), result], axis=1)
 
     return sdf.mapInPandas(run, schema=schema)
