@@ -34,6 +34,16 @@ def test_pickle_round_trip():
     assert pickle.loads(pickle.dumps(a)) == a
 
 
+def test_insertion_inside_an_earlier_phrase_rewrite_keeps_the_phrase():
+    # found by Hypothesis: "a" -> "YZ" at 3, then "X" inserted between Y and Z
+    mid, inner = apply_edits("aaaaaaaa", [(3, 4, "YZ")])
+    out, outer = apply_edits(mid, [(4, 4, "X")])
+    both = outer.compose(inner)
+    assert out == "aaaYXZaaaa"
+    assert both.to_raw(0, 5) == (0, 4)  # "aaaYX" still covers the rewritten "a" at 3
+    assert both.to_raw(4, 5) == (3, 4)  # the inserted "X" belongs to that phrase
+
+
 @st.composite
 def edited(draw):
     raw = draw(st.text(alphabet="abcdef體軟", max_size=30))

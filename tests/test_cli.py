@@ -67,6 +67,16 @@ def test_every_output_format_round_trips_with_json_opinions(tmp_path, ext):
                                                      else len(frame["opinions"].iloc[1])]
 
 
+def test_xlsx_without_openpyxl_says_which_extra(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if it were not installed
+    with pytest.raises(ConfigError, match=r"voc\[files\]"):
+        vio.ChunkWriter(tmp_path / "out.xlsx").write(pd.DataFrame({"a": [1]}))
+    with pytest.raises(ConfigError, match=r"voc\[files\]"):
+        next(vio.read_chunks(_csv(tmp_path), fmt="xlsx"))
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_encodings_are_detected(tmp_path, encoding):
     src = _csv(tmp_path, texts=["物流很快", "包装破损"], encoding=encoding)
