@@ -264,6 +264,41 @@ def test_short_replies_are_not_read_by_the_models():
     assert seen == [first, later] and mon.report().flags == rep.flags
 
 
+def test_long_turns_are_read_from_their_last_clauses():
+    seen: list[str] = []
+
+    def signal(text):
+        seen.append(text)
+        return (-0.9, 0.0) if "差" in text else (0.3, 0.0)
+
+    first = "你好，我想问一下退货流程"
+    # 39 characters: the last 20 start inside the second clause, so the read starts at the third
+    long = "上周买的耳机到了以后一直有杂音，换了手机也一样，客服说要寄回检测，这体验太差了"
+    tail = long[long.index("客服"):]
+    turns = (("客户", first), ("客服", "好的"), ("客户", long))
+    det = RiskDetector({"settings": {"signal_max_chars": 20}}, signals=signal, scorer=None)
+    rep = det.assess(dialogue(*turns))
+    assert sorted(seen) == sorted([first, tail]) and len(tail) <= 20
+    assert [f.rule for f in rep.flags] == ["model.negative_trend"]
+    seen.clear()
+    mon = det.monitor()
+    for role, text in turns:
+        mon.feed(Turn(role, text))
+    assert seen == [first, tail] and mon.report().flags == rep.flags
+    seen.clear()
+    RiskDetector({"settings": {"signal_max_chars": 0}}, signals=signal, scorer=None).assess(dialogue(*turns))
+    assert sorted(seen) == sorted([first, long])  # 0: whole turns
+
+
+def test_a_rule_config_without_signal_max_chars_reads_whole_turns():
+    from voc.alerts._rules import compile_rules, load_rule_config
+
+    cfg = load_rule_config()
+    assert cfg["settings"]["signal_max_chars"] > 0  # the shipped rules cap what the models read
+    del cfg["settings"]["signal_max_chars"]  # a file written before the setting existed
+    assert compile_rules(cfg).settings["signal_max_chars"] == 0
+
+
 def test_signals_are_read_only_where_they_can_matter():
     seen: list[str] = []
 
@@ -344,7 +379,7 @@ SIGNAL_TEXTS = [
 
 def test_direct_model_path_equals_the_pipeline(default_signals):
     """The signals read without Documents are exactly the pipeline's polarity and anger."""
-    from voc.alerts._detector import _doc_signal
+    from voc.alerts._detector import _doc_signal, _tail
     from voc.pipeline import get_default_pipeline
 
     eng = default_signals._get_engine()
@@ -353,11 +388,14 @@ def test_direct_model_path_equals_the_pipeline(default_signals):
     p = get_default_pipeline()
     ref = [_doc_signal(p.run(t, steps=eng.signal.steps)) for t in SIGNAL_TEXTS]
     assert [eng.signal(t) for t in SIGNAL_TEXTS] == ref  # one at a time (streaming)
-    assert eng.signals(SIGNAL_TEXTS) == ref  # in a batch
-    pol_only = eng.signals(SIGNAL_TEXTS, anger=False)
+    assert eng.batch_signal(SIGNAL_TEXTS) == ref  # in a batch
+    pol_only = eng.batch_signal(SIGNAL_TEXTS, anger=False)
     assert [s[0] for s in pol_only] == [r[0] for r in ref] and {s[1] for s in pol_only} == {0.0}
-    anger_only = eng.signals(SIGNAL_TEXTS, polarity=False)
+    anger_only = eng.batch_signal(SIGNAL_TEXTS, polarity=False)
     assert [s[1] for s in anger_only] == [r[1] for r in ref]
+    # the engine reads long turns from their last clauses, through the same path
+    tails = [_tail(t, eng.max_chars) for t in SIGNAL_TEXTS]
+    assert tails != SIGNAL_TEXTS and eng.signals(SIGNAL_TEXTS) == eng.batch_signal(tails)
 
 
 def test_default_signals_stream_and_batch_agree_with_reading_everything(default_signals):
@@ -409,7 +447,7 @@ def test_signals_follow_a_custom_default_pipeline(default_signals):
     try:
         assert eng.signal.lean() is None
         assert [eng.signal(t) for t in SIGNAL_TEXTS] == ref
-        assert eng.signals(SIGNAL_TEXTS) == ref
+        assert eng.batch_signal(SIGNAL_TEXTS) == ref
     finally:
         set_default_pipeline(base)
     assert eng.signal.lean() is not None
@@ -422,7 +460,7 @@ def test_direct_model_path_without_the_span_helpers(default_signals, monkeypatch
     from voc.segmentation import Segmenter
 
     eng = default_signals._get_engine()
-    ref = eng.signals(SIGNAL_TEXTS)
+    ref = eng.batch_signal(SIGNAL_TEXTS)
     ref_one = [eng.signal(t) for t in SIGNAL_TEXTS]
     fast = eng.signal.lean()
     monkeypatch.delattr(Segmenter, "_spans", raising=False)

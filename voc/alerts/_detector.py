@@ -213,6 +213,16 @@ def _guarded(guards: tuple[Guard, ...], f: str, s: int, e: int) -> bool:
     return False
 
 
+def _tail(text: str, n: int) -> str:
+    """The last ``n`` characters of ``text``, from a clause start when one falls in their
+    first third (what the model signals read of a long turn: its latest clauses)."""
+    if len(text) <= n:
+        return text
+    cut = len(text) - n
+    start = _clause_start(text, cut + n // 3)
+    return text[start if start > cut else cut:]
+
+
 def _han(f: str) -> str:
     """The Chinese characters of a folded text, placeholders like [订单x] removed (nested too)."""
     return _NOT_HAN.sub("", _PLACEHOLDER.sub("", _PLACEHOLDER.sub("", f)))
@@ -228,6 +238,7 @@ class _Engine:
         self.signal = signal
         self.batch_signal = batch_signal
         self.min_chars = rules.settings["signal_min_chars"]
+        self.max_chars = int(rules.settings["signal_max_chars"])
         # the signals only feed the trend (polarity) and anger rules: only what they read is read
         self.wants_pol = "trend" in rules.special
         self.wants_anger = "anger" in rules.special
@@ -381,7 +392,12 @@ class _Engine:
 
     def signals(self, texts: list[str], *, polarity: bool = True, anger: bool = True) -> list[Signal]:
         """(polarity, anger) of ``texts``; a part not asked for may be 0.0 (the default models
-        skip it; a user's callable always gives both)."""
+        skip it; a user's callable always gives both). A turn longer than the
+        ``signal_max_chars`` setting (0: no limit) is read from its last clauses
+        (:func:`_tail`)."""
+        if self.max_chars:
+            n = self.max_chars
+            texts = [_tail(t, n) for t in texts]
         if self.batch_signal is not None:
             return self.batch_signal(texts, polarity=polarity, anger=anger)
         assert self.signal is not None

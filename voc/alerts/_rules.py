@@ -55,7 +55,10 @@ _SETTINGS = {
     "anger_rise": (0.0, 1.0),
     "resolved_discount": (0.0, 1.0),
     "signal_min_chars": (0.0, math.inf),
+    "signal_max_chars": (0.0, math.inf),
 }
+#: settings a rules file may leave out (a file written before they existed stays valid)
+_SETTING_DEFAULTS = {"signal_max_chars": 0}
 
 # -- folding ---------------------------------------------------------------------
 _FOLD_LOCK = threading.Lock()
@@ -477,7 +480,7 @@ def compile_rules(cfg: Mapping[str, Any]) -> RuleSet:
     if not 0.0 < low < med < high <= 1.0:
         raise top_error(f"levels must satisfy 0 < low < medium < high <= 1, got {levels!r}", key="levels")
 
-    settings = dict(cfg.get("settings", {}))
+    settings = {**_SETTING_DEFAULTS, **cfg.get("settings", {})}
     for key, value in settings.items():
         if key not in _SETTINGS:
             raise top_error(f"unknown setting {key!r}; known settings: {sorted(_SETTINGS)}", key=key)
