@@ -67,6 +67,14 @@ def test_mixed_text_converts_only_traditional_clauses():
     assert N.normalize(text) == "这个系统很好，软件不错"
 
 
+def test_gbk_misconversion_of_me_is_mended():
+    doc = N("这幺小的火龙果，那幺贵")
+    assert doc.text == "这么小的火龙果，那么贵"
+    assert doc.raw[slice(*doc.to_raw(1, 2))] == "幺"  # one for one
+    assert N.normalize("老幺很乖，幺妹") == "老幺很乖，幺妹"  # 幺 as a word stays
+    assert Normalizer(convert="never").normalize("这幺小") == "这幺小"
+
+
 def test_convert_never_and_region_cn():
     assert Normalizer(convert="never").normalize("軟體很好") == "軟體很好"
     assert Normalizer(region="cn").normalize("軟體很好") == "软体很好"  # characters only

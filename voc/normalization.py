@@ -44,6 +44,8 @@ Stages, in order (each idempotent, and the chain as a whole is idempotent:
    simplified clauses are never touched; a simplified text never is.
    Character conversions (體→体) map back one for one; phrase rewrites
    (記憶體→内存, 滑鼠→鼠标) map back as one block: any part of 内存 → 記憶體.
+   A known mis-conversion in old GBK dumps is mended in every text (unless
+   ``convert="never"``): 幺 after 这/那/什/怎/多/要 is 么 (这幺小 → 这么小).
 5. **emoji** (``emoji="tag"`` or ``"remove"``): emoji (😡 👍 ❤️) and
    bracket emoticons from the shipped table (``[怒]``, ``[哈哈]``) become a
    text tag ``[怒]`` (``models/normalize/emoticons.tsv``) or are removed.
@@ -349,6 +351,8 @@ _HTML_RE = re.compile(
 )
 _WS_RE = re.compile(r"\A[ \n]+|[ \n]+\Z|[ \n]{2,}")
 _WS_NEED = re.compile(r"[ \n][ \n]")
+#: 麼 once mapped to 幺 by some converters: 这幺小, 什幺 (幺 is "youngest" only in 老幺, 幺妹 …)
+_YAO_RE = re.compile("(?<=[这那什怎多要])幺")
 _CLAUSE_RE = re.compile(r"[^\n，。！？；：,.!?;:、…~\s]+")
 _SEP_RE = re.compile(r"[\n，。！？；：,.!?;:、…~\s]")
 _EMOJI_RE = re.compile(
@@ -424,6 +428,7 @@ class _Engine:
                 self.stages.append(self._cantonese)
             if self.convert != "never":
                 self.stages.append(self._script)
+                self.stages.append(self._yao)
         if self.emo is not None:
             self.stages.append(self._emoji)
             if n.html and n.emoji == "remove":  # "<😡b>" → "<b>": clean again
@@ -562,6 +567,12 @@ class _Engine:
             else:
                 edits.extend(_phrase_edits(src, chars, out, a))
         return edits
+
+    @staticmethod
+    def _yao(text: str) -> list[Edit]:
+        if "幺" not in text:
+            return []
+        return [(m.start(), m.end(), "么") for m in _YAO_RE.finditer(text)]
 
     def _trad_clauses(self, text: str) -> list[tuple[int, int]]:
         """Spans of the clauses that hold a traditional-only character."""
