@@ -11,10 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from voc import Document, Emotion, InputError, ModelLoadError, ModelNotFoundError, NotFittedError
 from voc.errors import ConfigError
 from voc.sentiment_analysis.emotion import ANGER_CUES, LABELS, EmotionModel, emotion_features
+
+from tests.strategies import messy_texts
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data"
@@ -217,6 +220,17 @@ def test_call_returns_a_new_document(model: EmotionModel, docs: list[Document]) 
 def test_pipe_equals_one_by_one(model: EmotionModel, docs: list[Document], batch_size: int) -> None:
     piped = list(model.pipe(iter(docs), batch_size=batch_size))
     assert piped == [model(d) for d in docs]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=messy_texts)
+def test_one_text_path_equals_the_batch_path(model: EmotionModel, text: str) -> None:
+    """One text is scored without the batch machinery; the doubles must not change."""
+    norm, seg = model._get_tools()
+    clean = norm.normalize(text)
+    item = (clean, seg.cut(clean) if clean else [])
+    st = model._fitted()
+    assert np.array_equal(model._scores(st, [item])[0], model._scores(st, [item, ("好", ["好"])])[0])
 
 
 def test_predict_batch_equals_predict(model: EmotionModel) -> None:
