@@ -18,11 +18,21 @@ A phrase scores by how much more often the node's texts use it than the
 texts of its siblings: ``p_in · log(p_in / p_out)`` (the phrase's share of
 the KL divergence between the node and its context), times a bonus per extra
 content word, so "修改地址" beats "地址" when a good part of the node says it.
+Below level 1 the lift is capped (at 20×), so coverage decides among
+clearly distinctive phrases: what most of a node's texts say names it, not
+a phrase three of its hundreds of texts use. :meth:`PhraseTable.focus` measures
+how much of a node its commonest distinctive phrase covers; the tree names
+nodes where that is a few percent as catch-alls ("<parent>·其他", 其他话题)
+instead of with a misleading word.
 A one-word winner is then replaced by the most frequent phrase of the node
 that starts or ends with it when enough texts use one (头皮屑 → 头皮屑多, 噪音 →
 噪音大, 发票 → 修改发票), else joined with the node's next key term when
-texts write the pair verbatim (:func:`compose`: 会员 + 续费 → 会员续费); a
-piece of an ancestor's label is never a child's label.
+texts write the pair verbatim (:func:`compose`: 会员 + 续费 → 会员续费), or
+followed by a predicate its texts say right after it (:func:`attach`: 平板 +
+运行流畅); a piece of an ancestor's label is never a child's label, unless
+half the child's texts say it and the best other phrase covers under a
+quarter (裤子 under 裤子质量). A phrase never starts on a finished action
+(洗完头发 says when, not what).
 
 Consultations ask: a question word followed by a verb or noun is a
 candidate too (什么时候 + 发货 → 什么时候发货, 怎么 + 申请退货), and no phrase
@@ -32,12 +42,12 @@ ends on a verb that needs more (裤子穿, 衣服收到, 如何申请).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["GENERIC_WORDS", "PhraseTable", "clause_strings", "compose", "phrases_of"]
+__all__ = ["GENERIC_WORDS", "PhraseTable", "attach", "clause_strings", "compose", "phrases_of"]
 
 MAX_CHARS = 8
 MAX_WORDS = 4
@@ -81,8 +91,12 @@ def _is_content(word: str, pos: str) -> bool:
     return pos.startswith(_CONTENT) and not pos.startswith(_NEVER_EDGE) and word not in _STOP_HEADS
 
 
-def phrases_of(tokens: Sequence[tuple[str, str]], stop: frozenset[str]) -> dict[str, int]:
+def phrases_of(tokens: Sequence[tuple[str, str]], stop: frozenset[str],
+               ends: dict[str, str] | None = None) -> dict[str, int]:
     """Distinct label candidates of one text, from ``(word, pos)`` pairs, with their word counts.
+
+    ``ends``, when given, receives the part of speech of each candidate's
+    last word (a predicate ends on an adjective or verb: 运行流畅, 个头小).
 
     >>> sorted(phrases_of([("屏幕", "n"), ("有", "v"), ("划痕", "n")], frozenset()).items())
     [('划痕', 1), ('屏幕', 1), ('屏幕有划痕', 2)]
@@ -92,7 +106,7 @@ def phrases_of(tokens: Sequence[tuple[str, str]], stop: frozenset[str]) -> dict[
     for w, p in list(tokens) + [("。", "x")]:
         w = w.strip()
         if not w or p == "x" or not any(c.isalnum() for c in w):
-            _clause_phrases(clause, stop, out)
+            _clause_phrases(clause, stop, out, ends)
             clause = []
         elif w == "时候" and clause and clause[-1][0] == "什么":
             clause[-1] = ("什么时候", "Q")
@@ -125,7 +139,7 @@ def clause_strings(tokens: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def compose(head: str, partners: Sequence[str], clauses: Sequence[Sequence[str]], *,
-            min_count: int = 3, min_share: float = 0.15) -> str | None:
+            min_count: int = 3, min_share: float = 0.15, verbatim: int = 2) -> str | None:
     """The head word joined with the partner that shares most of its clauses, in their usual order.
 
     For a node whose best phrase is a single word (会员, 火龙果), the node's
@@ -145,7 +159,7 @@ def compose(head: str, partners: Sequence[str], clauses: Sequence[Sequence[str]]
     True
     """
     cands = [q for q in dict.fromkeys(partners) if q and q != head and not set(q) & set(head)
-             and len(head) + len(q) <= MAX_CHARS and not _NUMERAL.match(q)]
+             and len(head) + len(q) <= MAX_CHARS and not _NUMERAL.match(q) and q[-1] not in "完过"]
     if not cands:
         return None
     before = dict.fromkeys(cands, 0)
@@ -171,8 +185,50 @@ def compose(head: str, partners: Sequence[str], clauses: Sequence[Sequence[str]]
             break
         joined = q + head if before[q] > after[q] else head + q
         # only a phrase people actually write: the joined form occurs verbatim in two texts or more
-        if sum(any(joined in c for c in text) for text in clauses) >= 2:
+        if sum(any(joined in c for c in text) for text in clauses) >= verbatim:
             return joined
+    return None
+
+
+_PREDICATE = ("a", "v", "i", "l", "z")
+
+
+def attach(head: str, partners: Sequence[str], texts: Sequence[Mapping[str, int]], ends: Mapping[str, str],
+           clauses: Sequence[Sequence[str]], *, min_count: int = 2, min_share: float = 0.3) -> str | None:
+    """A topic noun followed by what its texts say of it: 平板 + 运行流畅 → 平板运行流畅.
+
+    When a node's best phrase is a bare noun (平板, 火龙果) and no longer
+    phrase starts with it, the first of ``partners`` (the node's other key
+    phrases and words, best first) that is a predicate (it ends on an
+    adjective or verb: 运行流畅, 太小, 掉色严重) and is said in the same
+    texts as the noun (at least ``min_count`` texts and ``min_share`` of the
+    texts that say it), right after it in a clause at least once, is appended
+    to it. ``texts`` are the node's per-text candidates and words
+    (:func:`phrases_of`), ``clauses`` their :func:`clause_strings`, and
+    ``ends`` the part of speech of each candidate's (last) word.
+
+    >>> texts = [{"平板": 1, "运行流畅": 2}, {"平板": 1, "运行流畅": 2}, {"运行流畅": 2}, {"平板": 1, "王者荣耀": 2}]
+    >>> clauses = [["平板运行流畅"], ["平板好", "运行流畅"], ["运行流畅"], ["平板", "王者荣耀"]]
+    >>> ends = {"平板": "n", "运行流畅": "a", "王者荣耀": "n"}
+    >>> attach("平板", ["王者荣耀", "运行流畅"], texts, ends, clauses)
+    '平板运行流畅'
+    >>> attach("平板", ["王者荣耀"], texts, ends, clauses) is None
+    True
+    """
+    if not ends.get(head, "").startswith(_NOUN):
+        return None
+    for q in partners:
+        pos = ends.get(q, "")
+        if (q == head or head in q or q in head or set(q) & set(head) or len(head) + len(q) > MAX_CHARS
+                or len(q) < 2 or not pos.startswith(_PREDICATE) or q[-1] in "的了" or q in _NO_END
+                or q in _STOP_HEADS or q in _INNER_DROP):
+            continue
+        short = _compact(q, pos)[0]   # as clauses write it: 太小 → 小
+        said = [k for k, t in enumerate(texts) if q in t]
+        both = [k for k in said if head in texts[k]]
+        if (len(said) and len(both) >= max(min_count, min_share * len(said))
+                and any(head + short in c for k in both for c in clauses[k])):
+            return head + q
     return None
 
 
@@ -189,7 +245,8 @@ def _compact(w: str, p: str) -> tuple[str, str]:
     return w, p
 
 
-def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[str, int]) -> None:
+def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[str, int],
+                    ends: dict[str, str] | None = None) -> None:
     n = len(cl)
     ok = [_is_content(w, p) and (w not in stop or len(w) == 1 and p.startswith(("a", "v"))) for w, p in cl]
     noun = [p.startswith(_NOUN) or (p.startswith("v") and len(w) >= 2 and ok[i]) for i, (w, p) in enumerate(cl)]
@@ -206,14 +263,19 @@ def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[s
                 if (ok[j] and cl[j][1].startswith(("v", "n")) and cl[j][0] not in _NO_END
                         and cl[j][0] not in _LIGHT_VERBS):
                     out[text] = n_content
+                    if ends is not None:
+                        ends[text] = cl[j][1]
             continue
-        if not ok[i] or (len(cl[i][0]) < 2 and not cl[i][1].startswith("n")):
+        if (not ok[i] or (len(cl[i][0]) < 2 and not cl[i][1].startswith("n"))
+                or cl[i][1].startswith("v") and cl[i][0][-1] in "完过"):  # 洗完头发 says when, not what
             continue
         text = cl[i][0]
         has_noun = noun[i]
         n_content = 1
         if has_noun and len(text) >= 2 and text not in stop and text not in _NOT_ALONE:
             out[text] = 1
+            if ends is not None:
+                ends[text] = cl[i][1]
         for j in range(i + 1, min(n, i + MAX_WORDS)):
             text += cl[j][0]
             if len(text) > MAX_CHARS:
@@ -222,6 +284,8 @@ def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[s
             n_content += ok[j]
             if ok[j] and has_noun and cl[j][0] not in _NO_END:
                 out[text] = n_content
+                if ends is not None:
+                    ends[text] = cl[j][1]
 
 
 class PhraseTable:
@@ -239,23 +303,54 @@ class PhraseTable:
             indptr.append(len(indices))
         self.terms = np.array(sorted(vocab, key=vocab.get), dtype=object) if vocab else np.zeros(0, object)
         self.words = np.array([nwords[t] for t in self.terms], dtype=np.float64)
+        self.lengths = np.array([len(t) for t in self.terms], dtype=np.int64)
+        self._index = vocab
         self.matrix = sp.csr_matrix((np.ones(len(indices), np.float32), np.asarray(indices, np.int64),
                                      np.asarray(indptr, np.int64)), shape=(len(sets), len(vocab)))
 
     def n_words(self, term: str) -> int:
         """Content words in ``term`` (0 when the table does not hold it)."""
-        k = np.where(self.terms == term)[0]
-        return int(self.words[k[0]]) if len(k) else 0
+        k = self._index.get(term)
+        return 0 if k is None else int(self.words[k])
 
     def counts(self, membership: sp.csr_matrix) -> sp.csr_matrix:
         """Rows of ``membership`` (groups × texts) times the table: phrase counts per group."""
         return (membership @ self.matrix).tocsr()
 
+    def focus(self, cin: sp.csr_matrix, n_in: int, cctx: sp.csr_matrix | None, n_ctx: int, *,
+              exclude: set[str] | frozenset[str] = frozenset(), min_lift: float = 1.5) -> float:
+        """Share of a group's texts that use its commonest distinctive phrase (0 … 1).
+
+        A phrase counts when at least two of the group's texts use it and
+        they use it ``min_lift`` times as often as the rest of the context
+        (smoothed as in :meth:`rank`), or when half the group uses it
+        whatever the context does. A focused group (屏幕, 发票, 退货 …) has a
+        phrase many of its texts share; a diffuse one, where every phrase
+        covers a few percent, is a catch-all whatever word wins.
+
+        >>> t = PhraseTable([{"发票": 1}, {"发票": 1}, {"退货": 1}, {"屏幕": 1}])
+        >>> m = t.counts(sp.csr_matrix(np.array([[1, 1, 1, 0]], dtype=np.float32)))
+        >>> round(t.focus(m, 3, sp.csr_matrix(t.matrix.sum(axis=0)), 4), 2)
+        0.67
+        """
+        if n_in == 0 or cin.nnz == 0:
+            return 0.0
+        idx = cin.indices
+        c_in = cin.data.astype(np.float64)
+        c_ctx = np.asarray(cctx[:, idx].todense()).ravel() if cctx is not None else c_in
+        p_in = c_in / n_in
+        p_out = (np.maximum(c_ctx - c_in, 0) + 0.5) / (max(n_ctx - n_in, 0) + 1.0)
+        keep = np.array([self.terms[j] not in exclude for j in idx], dtype=bool) if exclude else c_in > 0
+        if keep.any() and p_in[keep].max() >= 0.5:   # most texts say it, siblings too: focused, not a catch-all
+            return float(p_in[keep].max())
+        ok = keep & (c_in >= 2) & (p_in >= min_lift * p_out)
+        return float(p_in[ok].max()) if ok.any() else 0.0
+
     def rank(self, cin: sp.csr_matrix, n_in: int, cctx: sp.csr_matrix, n_ctx: int, *,
              top: int = 10, phrase_bonus: float = 0.0, exclude: set[str] | frozenset[str] = frozenset(),
              min_count: int = 2, alpha: float = 1.0, min_share: float = 0.0,
              prefer: Sequence[str] = (), expand: float = 0.0,
-             within: Sequence[str] = ()) -> list[tuple[str, float]]:
+             within: Sequence[str] = (), max_lift: float = np.inf) -> list[tuple[str, float]]:
         """Top phrases of a group (``cin``, ``n_in`` texts) against its context (which includes it).
 
         With ``expand`` > 0, a one-word winner is replaced by the group's most
@@ -276,7 +371,8 @@ class PhraseTable:
         p_out = (c_out + 0.5) / (n_out + 1.0)
         floor = min(min_count, max(1, n_in // 10))
         valid = (c_in >= floor) & (p_in > p_out) & (p_in >= min_share)
-        score = np.where(valid, p_in ** alpha * np.log(np.maximum(p_in, 1e-12) / p_out), -np.inf)
+        lift = np.minimum(np.log(np.maximum(p_in, 1e-12) / p_out), max_lift)
+        score = np.where(valid, p_in ** alpha * lift, -np.inf)
         if phrase_bonus:
             score = score * (1.0 + phrase_bonus * (np.minimum(self.words[idx], 3) - 1))
         if prefer:  # phrases that join the node's own keywords ("动力" + "不够" → 动力不够)
@@ -301,11 +397,14 @@ class PhraseTable:
             if len(k0) and self.words[idx[k0[0]]] == 1:
                 need = expand * c_in[k0[0]]
                 best, best_c = None, 0.0
-                for o in np.where((self.words[idx] >= 2) & (c_in >= max(need, 2)) & (p_in > p_out))[0]:
+                longer = self.lengths[idx] > len(head)  # not words >= 2: 取消订单 may be one token
+                for o in np.where(longer & (c_in >= max(need, 2)) & (p_in > p_out))[0]:
                     t = self.terms[idx[o]]
                     # head + predicate (噪音 → 噪音大), verb + head (发票 → 修改发票, 发货 → 什么时候发货),
                     # or an ancestor's label + this one (动力 > 不够 → 动力不够)
-                    if ((t.startswith(head) or t.endswith(head) or any(t == a + head for a in within))
+                    # (not a finished action before it: 洗完头发 says when, not what)
+                    if ((t.startswith(head) or t.endswith(head) and t[-len(head) - 1] not in "完过了着"
+                         or any(t == a + head for a in within))
                             and t not in exclude and c_in[o] > best_c):
                         best, best_c = t, c_in[o]
                 if best is not None:

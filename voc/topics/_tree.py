@@ -18,7 +18,7 @@ from .._input import as_text, as_texts, is_missing
 from .._types import Document, Opinion
 from ..errors import ConfigError, InputError, NotFittedError
 from ._features import Featurizer, LocalEncoder, _l2
-from ._labels import GENERIC_WORDS, PhraseTable, clause_strings, compose, phrases_of
+from ._labels import GENERIC_WORDS, PhraseTable, attach, clause_strings, compose, phrases_of
 from ._text import Analyzer
 
 __all__ = ["OTHER_LABEL", "TopicNode", "TopicTree"]
@@ -87,7 +87,7 @@ def _rebuild_node(d: dict[str, Any]) -> TopicNode:
 class _Split:
     """Mutable node record used while fitting (turned into TopicNode at the end)."""
 
-    __slots__ = ("members", "level", "parent", "children", "centroid", "center", "other", "id")
+    __slots__ = ("members", "level", "parent", "children", "centroid", "center", "other", "id", "aliases")
 
     def __init__(self, members: np.ndarray, level: int, parent: _Split | None, *, other: bool = False) -> None:
         self.members = members
@@ -98,6 +98,7 @@ class _Split:
         self.center: np.ndarray | None = None     # mean removed before splitting this node
         self.other = other
         self.id = -1
+        self.aliases: list[np.ndarray] = []    # more centroids of a merged catch-all (same space)
 
 
 def _per_level(value: Any, levels: int, name: str, cast: type) -> list[Any]:
@@ -124,7 +125,14 @@ class TopicTree:
     rarely round blobs), deeper levels with k-means; every text then goes to
     its nearest group centre, in ``fit`` as in ``transform``. Texts with no topic words go to an
     explicit 其他 node at every level, so ``sum(size)`` per level is always
-    the number of texts.
+    the number of texts. Below level 1, groups none of whose topic words is
+    shared by 12% of their texts (short chat lines with no common
+    subject) are merged into one catch-all per split, which keeps the
+    centroids it was merged from (texts route as before); catch-alls are
+    labelled as such ("<parent>·其他", or 其他话题 for a scattered level-1
+    theme) rather than with a word a few of their texts use. A level-1 theme
+    whose own phrases each cover a minority while one child holds most of its
+    texts is named after that child first ("京东商城、头发").
 
     Parameters
     ----------
@@ -359,13 +367,13 @@ class TopicTree:
         has = np.abs(x).sum(axis=1) > 0
         root = _Split(np.arange(n), 0, None)
         rng = np.random.RandomState(self.random_state)
-        self._grow(root, x, has, max_children, min_share, rng)
+        self._grow(root, x, has, max_children, min_share, rng, _word_matrix(words))
         self._finish(root, x, texts, words, senti, n)
         logger.info("TopicTree fitted on %d texts: %d nodes", n, len(self.nodes_))
         return self
 
     def _grow(self, root: _Split, x: np.ndarray, has: np.ndarray, max_children: list[int],
-              min_share: list[float], rng: np.random.RandomState) -> None:
+              min_share: list[float], rng: np.random.RandomState, wm: Any = None) -> None:
         n = len(x)
         queue = [root]
         while queue:
@@ -391,9 +399,13 @@ class TopicTree:
             node.center = center.astype(np.float32)
             y = _l2(x[good] - center)
             labels, cents = _split(y, max_children[level - 1], min_size, rng, level)
-            for j in range(len(cents)):
-                child = _Split(good[labels == j], level, node)
-                child.centroid = cents[j]
+            groups = [[j] for j in range(len(cents))]
+            if level >= 2 and wm is not None:
+                groups = _merge_diffuse(labels, len(cents), wm[good])
+            for g in groups:
+                child = _Split(good[np.isin(labels, g)], level, node)
+                child.centroid = cents[g[0]]
+                child.aliases = [cents[j] for j in g[1:]]
                 node.children.append(child)
             node.children.sort(key=lambda c: -len(c.members))
             if node is root:  # the explicit 其他 branch for texts without topic words
@@ -426,6 +438,10 @@ class TopicTree:
                 self.centers_[s.id + 1] = s.center
         self._children = [[c.id for c in root.children]] + [[c.id for c in s.children] for s in order]
         self._other = np.array([s.other for s in order], dtype=bool)
+        alias = [(s.id, a) for s in order for a in s.aliases]
+        self._alias_owner = np.array([o for o, _ in alias], dtype=np.int64)
+        self._alias_centroids = (np.vstack([a for _, a in alias]).astype(np.float32) if alias
+                                 else np.zeros((0, dim), np.float32))
         self._level = np.array([s.level for s in order], dtype=np.int16)
         self._parent = np.array([-1 if s.parent is root else s.parent.id for s in order], dtype=np.int64)
         paths = self._route(x)
@@ -454,15 +470,31 @@ class TopicTree:
                     nxt[rows] = kids_arr[0]
                     continue
                 y = _l2(x[rows] - self.centers_[parent + 1])
-                c = self.centroids_[real]
+                owner, c = self._kid_centroids(real)
                 score = y @ c.T - 0.5 * (c * c).sum(axis=1)[None, :]
-                pick = real[np.argmax(score, axis=1)]
+                pick = owner[np.argmax(score, axis=1)]
                 if lv == 0 and len(other):
                     pick = np.where(has[rows], pick, other[0])
                 nxt[rows] = pick
             out[:, lv] = nxt
             current = nxt
         return out
+
+    def _kid_centroids(self, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The centroids that route into these sibling nodes, and the node each belongs to.
+
+        A merged catch-all node (see :func:`_merge_diffuse`) keeps the
+        centroids of the groups it was merged from, so a text goes where it
+        went before the merge.
+        """
+        owner_all = self.__dict__.get("_alias_owner")
+        if owner_all is None or not len(owner_all):
+            return real, self.centroids_[real]
+        extra = np.isin(owner_all, real)
+        if not extra.any():
+            return real, self.centroids_[real]
+        return (np.concatenate([real, owner_all[extra]]),
+                np.vstack([self.centroids_[real], self._alias_centroids[extra]]))
 
     # -- node summaries --------------------------------------------------------
     def _build_nodes(self, x: np.ndarray, paths: np.ndarray, texts: list[str],
@@ -483,7 +515,12 @@ class TopicTree:
             picks.append(np.sort(rng.choice(m, cap, replace=False)) if len(m) > cap else m)
         pool = np.unique(np.concatenate(picks)) if picks else np.zeros(0, np.int64)
         tagged = an.tag([texts[j] for j in pool])
-        phrases = PhraseTable([phrases_of(t, stop) for t in tagged])
+        ends: dict[str, str] = {}
+        pool_sets = [phrases_of(t, stop, ends) for t in tagged]
+        for t in tagged:   # the part of speech of single words too (太小: a), for attach()
+            for w, pos in t:
+                ends.setdefault(w.strip().lower(), pos)
+        phrases = PhraseTable(pool_sets)
         pool_clauses = [clause_strings(t) for t in tagged]
         unigrams = PhraseTable([dict.fromkeys(words[j], 1) for j in pool])
         # membership: node × pool position (a pool text belongs to one node per level)
@@ -501,6 +538,8 @@ class TopicTree:
         del pos_in_pool
         labels: dict[int, str] = {}
         keywords: dict[int, list[str]] = {}
+        diffuse: set[int] = set()
+        focus: dict[int, float] = {}
         for i in range(n_nodes):  # parents come before children (breadth-first ids)
             if self._other[i]:
                 labels[i], keywords[i] = OTHER_LABEL, []
@@ -518,24 +557,46 @@ class TopicTree:
                 labels[i] = labels[p]
                 continue
             used = {labels[s] for s in sibs if s in labels}
+            focus[i] = phrases.focus(pc[i], int(n_in[i]), ctx_p, n_ctx, exclude=GENERIC_WORDS)
+            if focus[i] < _DIFFUSE:
+                # a catch-all: no phrase is shared by more than a few of its texts, so any word
+                # that wins would mislead; say what it is ("<parent>·其他", 其他话题 at level 1)
+                diffuse.add(i)
+                labels[i] = _diffuse_label(labels.get(p, ""), keywords[i], used)
+                continue
             a = p
             ancestors = []
             while a >= 0:  # never repeat an ancestor's label, nor a piece of it
                 used.add(labels[a])
                 ancestors.append(labels[a])
                 a = int(self._parent[a])
-            ranked = phrases.rank(pc[i], int(n_in[i]), ctx_p, n_ctx, top=5, phrase_bonus=1.0, exclude=used,
-                                  alpha=0.5, min_share=0.03, min_count=3, prefer=keywords[i][:3],
-                                  expand=0.1, within=ancestors)
+            deep = self._level[i] > 1
+            # level 1: the most distinctive theme word; below: what most of the node's texts say
+            # (share × capped lift), so a phrase a few texts use does not name a node of hundreds
+            ranked = phrases.rank(pc[i], int(n_in[i]), ctx_p, n_ctx, top=8, phrase_bonus=1.0, exclude=used,
+                                  alpha=1.0 if deep else 0.5, min_share=0.03, min_count=3, prefer=keywords[i][:3],
+                                  expand=0.07 if deep else 0.1, within=ancestors,
+                                  max_lift=math.log(20) if deep else np.inf)
+            if deep and ranked:
+                ranked = self._own_word(phrases, ranked, pc[i], int(n_in[i]), ctx_p, n_ctx, used, ancestors,
+                                        prefer=keywords[i][:3])
             labels[i] = ranked[0][0] if ranked else _fallback_label(keywords[i], used, labels[p] if p >= 0 else "")
             if ranked and phrases.n_words(labels[i]) == 1:  # one word: join it with the node's next key term
                 head = labels[i]
                 partners = [t for t, _ in ranked[1:]] + [k for k in keywords[i][:8] if k not in GENERIC_WORDS]
-                joined = compose(head, [q for q in partners if not any(q in a for a in ancestors)],
-                                 [pool_clauses[k] for k in member[i].indices])
+                partners = [q for q in partners if not any(q in a for a in ancestors)]
+                # below level 1, a rarer pairing is enough (怀疑 + 假货)
+                joined = compose(head, partners, [pool_clauses[k] for k in member[i].indices],
+                                 verbatim=1 if deep else 2, min_share=0.1 if deep else 0.15)
+                if joined is None and deep:  # or with what its texts say of it (平板 + 运行流畅)
+                    said = [pool_sets[k].keys() | set(words[pool[k]]) for k in member[i].indices]
+                    joined = attach(head, [t for t, _ in ranked[1:] if phrases.n_words(t) >= 2] + keywords[i][:6],
+                                    said, ends, [pool_clauses[k] for k in member[i].indices])
                 if joined is not None and joined not in used:
                     labels[i] = joined
         category = self._anchor_categories(labels, keywords)
+        if not self.anchor:  # anchored level-1 labels already name the category
+            _name_by_majority(labels, members, self._children, self._other, diffuse, focus)
         nodes: list[TopicNode] = []
         for i in range(n_nodes):
             m = members[i]
@@ -550,6 +611,27 @@ class TopicTree:
                 category=category.get(i, ""),
             ))
         self.nodes_ = nodes
+
+    @staticmethod
+    def _own_word(phrases: PhraseTable, ranked: list[tuple[str, float]], cin: Any, n_in: int, ctx: Any,
+                  n_ctx: int, used: set[str], ancestors: list[str], *, prefer: Sequence[str]) -> list[tuple[str, float]]:
+        """The word most of a node's texts say, even when it is a piece of an ancestor's label.
+
+        Under "裤子质量", the child whose texts all say 裤子 (while its
+        siblings say 衣服, 面料) is about 裤子; a phrase a tenth of its texts
+        use (物流快) would mislead. When the ranked winner covers under a
+        quarter of the node and such a word covers half or more, the word
+        (and its expansion) wins.
+        """
+        cov = dict(zip(phrases.terms[cin.indices], cin.data / max(n_in, 1)))
+        if cov.get(ranked[0][0], 0.0) >= 0.25:
+            return ranked
+        opts = dict(top=8, phrase_bonus=1.0, exclude=used, alpha=1.0, min_share=0.03, min_count=3,
+                    prefer=prefer, max_lift=math.log(20))
+        wide = phrases.rank(cin, n_in, ctx, n_ctx, **opts)
+        if not wide or cov.get(wide[0][0], 0.0) < 0.5 or not any(wide[0][0] in a for a in ancestors):
+            return ranked
+        return phrases.rank(cin, n_in, ctx, n_ctx, expand=0.07, **opts)
 
     def _anchor_categories(self, labels: dict[int, str], keywords: dict[int, list[str]]) -> dict[int, str]:
         """Taxonomy level-1 name per node (descendants inherit), relabelling level 1 in place."""
@@ -905,6 +987,9 @@ class TopicTree:
         meta = {"params": params, "featurizer": fmeta, "nodes": [nd.to_dict() for nd in self.nodes_],
                 "children": self._children, "total": self._total}
         arrays = {"centers": self.centers_, "centroids": self.centroids_, "other": self._other,
+                  "alias_owner": self.__dict__.get("_alias_owner", np.zeros(0, np.int64)),
+                  "alias_centroids": self.__dict__.get("_alias_centroids",
+                                                       np.zeros((0, self.centroids_.shape[1]), np.float32)),
                   "level": self._level, "parent": self._parent, "paths": self._paths_array,
                   **{f"f_{k}": v for k, v in farrays.items()}}
         return save_artifact(path, kind=_KIND, version=_VERSION, meta=meta, arrays=arrays)
@@ -921,6 +1006,9 @@ class TopicTree:
         tree.centers_ = arrays["centers"].astype(np.float32)
         tree.centroids_ = arrays["centroids"].astype(np.float32)
         tree._other = arrays["other"].astype(bool)
+        dim = tree.centroids_.shape[1]
+        tree._alias_owner = arrays.get("alias_owner", np.zeros(0, np.int64)).astype(np.int64)
+        tree._alias_centroids = arrays.get("alias_centroids", np.zeros((0, dim), np.float32)).astype(np.float32)
         tree._level = arrays["level"]
         tree._parent = arrays["parent"]
         tree._paths_array = arrays["paths"].astype(np.int64).reshape(-1, tree.levels)
@@ -958,6 +1046,108 @@ def _mix(codes: np.ndarray) -> dict[str, float]:
         return {}
     c = np.bincount(codes, minlength=3) / len(codes)
     return {k: float(v) for k, v in zip(_POLARITIES, c)}
+
+
+# Below this share of a node's texts for its commonest distinctive phrase, the node is a catch-all.
+_DIFFUSE = 0.08
+# A level-1 node whose commonest distinctive phrase covers this share is about that phrase, whatever its children.
+_FOCUSED = 0.3
+_SCATTERED = "其他话题"
+
+
+def _diffuse_label(parent: str, keywords: list[str], used: set[str]) -> str:
+    """The honest name of a catch-all node: "<parent>·其他", 其他话题 at level 1, or 其他·<keyword>.
+
+    >>> _diffuse_label("手机", ["耳机"], set()), _diffuse_label("", ["耳机"], set())
+    ('手机·其他', '其他话题')
+    >>> _diffuse_label("手机", ["耳机", "降价"], {"手机·其他"})
+    '其他·耳机'
+    >>> _diffuse_label(_SCATTERED, ["会员"], set())  # a catch-all inside a catch-all
+    '其他话题·其他'
+    """
+    first = f"{parent}·{OTHER_LABEL}" if parent else _SCATTERED
+    if first not in used:
+        return first
+    for k in keywords:
+        if f"{OTHER_LABEL}·{k}" not in used and len(k) >= 2:
+            return f"{OTHER_LABEL}·{k}"
+    return f"{first}·{len(used)}"
+
+
+def _name_by_majority(labels: dict[int, str], members: list[np.ndarray], children: list[list[int]],
+                      other: np.ndarray, diffuse: set[int], focus: dict[int, float]) -> None:
+    """A level-1 node most of whose texts sit in one child is named after that child first.
+
+    A theme whose phrases are each shared by a minority of its texts (below
+    ``_FOCUSED``: "洗发水") while one
+    child holds most of its texts ("京东快递") reads "京东快递、洗发水", so the
+    label says what most of its texts are about. Level-1 nodes are the root's
+    children (``children[0]``); labels change in place.
+    """
+    for i in children[0]:
+        kids = [c for c in children[i + 1] if not other[c]]
+        if other[i] or i in diffuse or len(kids) < 2:
+            continue
+        big = max(kids, key=lambda c: len(members[c]))
+        own, theirs = labels[i], labels[big]
+        if (len(members[big]) >= 0.5 * len(members[i]) and big not in diffuse and focus.get(i, 1.0) < _FOCUSED
+                and own not in theirs and theirs not in own):
+            labels[i] = f"{theirs}、{own}"
+
+
+# A group none of whose topic words is used by this share of its texts (and distinctively so) is diffuse.
+_DIFFUSE_WORDS = 0.12
+
+
+def _word_matrix(words: list[list[str]]) -> Any:
+    """Texts × topic words, binary (CSR); generic words left out."""
+    import scipy.sparse as sp
+
+    vocab: dict[str, int] = {}
+    indptr, indices = [0], []
+    for ws in words:
+        for w in set(ws):
+            if w not in GENERIC_WORDS:
+                indices.append(vocab.setdefault(w, len(vocab)))
+        indptr.append(len(indices))
+    return sp.csr_matrix((np.ones(len(indices), np.float32), np.asarray(indices, np.int64),
+                          np.asarray(indptr, np.int64)), shape=(len(words), max(len(vocab), 1)))
+
+
+def _merge_diffuse(labels: np.ndarray, k: int, wm: Any, *, min_share: float = _DIFFUSE_WORDS,
+                   min_lift: float = 1.5) -> list[list[int]]:
+    """Groups of a split, with its diffuse groups joined into one catch-all (listed last).
+
+    A group is diffuse when none of its topic words is used by ``min_share``
+    of its texts and ``min_lift`` times as often as by its siblings (nor by
+    half its texts, whatever the siblings do): short
+    chat lines that share no subject ("好的 稍等", "暂时不用了") fall into
+    several such groups, each of which would get a misleading one-word
+    label. Two or more of them become one node (its label says 其他); a
+    split left with fewer than two focused groups stays as it is.
+
+    >>> import scipy.sparse as sp
+    >>> rows = [["发票"]] * 6 + [["退货"]] * 6 + [["a1"], ["a2"], ["a3"], ["a4"], ["b1"], ["b2"], ["b3"], ["b4"]]
+    >>> from voc.topics._tree import _word_matrix
+    >>> _merge_diffuse(np.array([0] * 6 + [1] * 6 + [2] * 4 + [3] * 4), 4, _word_matrix(rows))
+    [[0], [1], [2, 3]]
+    """
+    onehot = np.zeros((k, len(labels)), np.float32)
+    onehot[labels, np.arange(len(labels))] = 1.0
+    counts = np.asarray((wm.T @ onehot.T).T)            # k × words
+    sizes = onehot.sum(axis=1)
+    total, n = counts.sum(axis=0), len(labels)
+    diffuse = []
+    for j in range(k):
+        p_in = counts[j] / max(sizes[j], 1.0)
+        p_out = (total - counts[j] + 0.5) / (n - sizes[j] + 1.0)
+        ok = (counts[j] >= 2) & (p_in >= min_lift * p_out)
+        if (not ok.any() or p_in[ok].max() < min_share) and p_in.max() < 0.5:
+            diffuse.append(j)
+    focused = [[j] for j in range(k) if j not in diffuse]
+    if len(diffuse) < 2 or len(focused) < 2:
+        return [[j] for j in range(k)]
+    return focused + [diffuse]
 
 
 def _fallback_label(keywords: list[str], used: set[str], parent: str) -> str:
