@@ -15,7 +15,10 @@ Sections (``--sections``, comma-separated; default all):
   train on the other eight (no waimai) plus the neutral data, test on the left-out
   category (simplified, s2twp, s2hk), voc vs reference.
 * ``challenge``: ``benchmarks/data/sentiment_challenge.tsv``, three-class, with and
-  without rules, per phenomenon.
+  without rules, per phenomenon; then the same on ``benchmarks/data/sentiment_fresh.tsv``
+  (48 sentences written before the neutral/hedge/question rules, kept apart as a check
+  that rule changes generalise: never tune on it), and the outputs for a few everyday
+  neutral texts (platform filler, plain questions, hedges).
 * ``speed``: batch throughput on 60-character reviews, one-call latency, model
   size on disk, RSS after loading.
 * ``select`` (not in the default run): the model-selection table on the dev split.
@@ -44,6 +47,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 DATA = Path(os.environ.get("VOC_DATA", REPO.parent / "shared" / "data"))
 CHALLENGE = REPO / "benchmarks" / "data" / "sentiment_challenge.tsv"
+FRESH = REPO / "benchmarks" / "data" / "sentiment_fresh.tsv"
+NEUTRAL_EXAMPLES = ("此用户没有填写评价。", "请问这款洗发水适合油性头发吗？", "还行吧", "一般般", "凑合",
+                    "东西收到了，还没开始用")
 _CACHE: dict = {}  # models shared between sections of one run
 
 
@@ -267,6 +273,23 @@ def section_challenge(df, args) -> None:
         for i in np.flatnonzero(lab["voc (rules)"] != y):
             s_ = shipped.predict(texts[i])
             print(f"   [{ch.phenomenon[i]}] gold={ch.label[i]} got={s_.label} {texts[i]}  {list(s_.evidence[:3])}")
+    if FRESH.exists():
+        fr = pd.read_csv(FRESH, sep="\t", dtype=str, keep_default_na=False)
+        yf = fr.label.map({"negative": -1, "neutral": 0, "positive": 1}).to_numpy()
+        ft = fr.text.tolist()
+        fl = {"voc (rules)": shipped, "voc rules off": bare, "reference": ref}
+        if "norules" in _CACHE:
+            fl["voc trained w/o rules"] = _CACHE["norules"]
+        flab = {k: np.asarray([-1, 0, 1])[m.predict_proba(ft).argmax(axis=1)] for k, m in fl.items()}
+        rows = [["ALL", len(fr), *[float((v == yf).mean()) for v in flab.values()]]]
+        for ph, g in fr.groupby("label"):
+            idx = g.index.to_numpy()
+            rows.append([f"gold {ph}", len(g), *[float((v[idx] == yf[idx]).mean()) for v in flab.values()]])
+        print(f"\n  Fresh check set ({FRESH.name}, 3-class):")
+        table(rows, ["set", "n", *fl])
+    print("\n  Everyday neutral texts (voc with rules):")
+    table([[t, (s_ := shipped.predict(t)).label, s_.score, s_.polarity] for t in NEUTRAL_EXAMPLES],
+          ["text", "label", "score", "polarity"])
 
 
 def section_speed(df, args) -> None:

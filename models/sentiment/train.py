@@ -55,7 +55,7 @@ def split_of(text: str) -> str:
 EMOTION_POLARITY = {"like": 1, "happiness": 1, "anger": -1, "disgust": -1, "sadness": -1}
 
 
-def load_corpus(data: Path = DATA, *, emotion: bool = True, helpdesk: bool = True):
+def load_corpus(data: Path = DATA, *, emotion: bool = True, helpdesk: bool = True, other: bool = True):
     """All labelled texts: columns text, y (-1/0/1), source, cat, split.
 
     ``emotion``: also use the emotional Weibo rows as opinions (like/happiness →
@@ -64,7 +64,16 @@ def load_corpus(data: Path = DATA, *, emotion: bool = True, helpdesk: bool = Tru
     learn "not a product review = neutral". ``helpdesk``: the opening customer
     turns of helpdesk dialogues rated unsatisfied (mean ≤ −0.5) as negative, for
     the same reason (telecom, banking, airline complaints). Both were chosen by
-    measurement; see README.md.
+    measurement; see README.md. ``other``: opinions from more domains, labelled at
+    the level of the whole text: cosmetics reviews whose annotated opinions are all
+    positive, all negative or all neutral (``opinions/zhijiang_cosmetics_*``; the
+    neutral ones are mostly lukewarm verdicts such as 一般般, 还行吧, and deferred
+    ones such as 还没用), restaurant sentences from ``opinions/aste_restaurant_train.txt``
+    whose triplets are all POS or all NEG (at most 3,000 positive ones; the NEU-only
+    ones often hold unannotated praise or blame), and
+    car-forum posts whose topic sentiments are all +1 or all −1
+    (``opinions/car_forum_topics.csv``; the 0 rows are left out: they rate one topic,
+    and the posts often praise or blame something else).
     """
     import pandas as pd
 
@@ -94,6 +103,8 @@ def load_corpus(data: Path = DATA, *, emotion: bool = True, helpdesk: bool = Tru
                 if sat and first and sum(sat) / len(sat) <= -0.5:
                     rows.append(first)
         parts.append(pd.DataFrame({"text": rows, "y": -1, "source": "helpdesk_complaint", "cat": "helpdesk"}))
+    if other:
+        parts += _other_opinions(data)
     jd = pd.read_csv(data / "dialogues" / "jd_chat_sessions.tsv", sep="\t", dtype=str).dropna(subset=["text"])
     cust = jd[jd.from_agent == "0"].text.astype(str).str.strip()
     keep = cust[cust.str.len().between(4, 120) & cust.str.contains(_QUESTION)
@@ -104,6 +115,41 @@ def load_corpus(data: Path = DATA, *, emotion: bool = True, helpdesk: bool = Tru
     df = df[df.text.str.strip().str.len() > 0]
     df["split"] = df.text.map(split_of)
     return df.reset_index(drop=True)
+
+
+def _other_opinions(data: Path) -> list:
+    """Whole-text opinions from the opinion data sets (see :func:`load_corpus`)."""
+    import ast
+
+    import pandas as pd
+
+    parts = []
+    rev = pd.read_csv(data / "opinions" / "zhijiang_cosmetics_reviews.csv").dropna(subset=["Reviews"])
+    lab = pd.read_csv(data / "opinions" / "zhijiang_cosmetics_labels.csv")
+    pol = lab.groupby("id").Polarities.agg(lambda s: tuple(sorted(set(s))))
+    y = pol.map({("正面",): 1, ("负面",): -1, ("中性",): 0}).dropna()
+    cos = rev[rev.id.isin(y.index)]
+    parts.append(pd.DataFrame({"text": cos.Reviews.astype(str), "y": cos.id.map(y).astype(int),
+                               "source": "cosmetics", "cat": "cosmetics"}))
+    rows = []
+    with open(data / "opinions" / "aste_restaurant_train.txt", encoding="utf-8") as fh:
+        for line in fh:
+            chars, _, triplets = line.rstrip("\n").partition("####")
+            kinds = {t[2].upper()[:3] for t in ast.literal_eval(triplets)} if triplets else set()
+            if len(kinds) == 1:
+                kind = kinds.pop()
+                if kind != "NEU":  # NEU-only sentences often hold unannotated praise or blame
+                    rows.append(("".join(chars.split(" ")), 1 if kind == "POS" else -1))
+    aste = pd.DataFrame(rows, columns=["text", "y"])
+    aste = pd.concat([aste[aste.y != 1], aste[aste.y == 1].sample(min(3000, int((aste.y == 1).sum())), random_state=0)])
+    parts.append(aste.assign(source="restaurant", cat="restaurant"))
+    car = pd.read_csv(data / "opinions" / "car_forum_topics.csv").dropna(subset=["content"])
+    g = car.groupby("content_id").agg(text=("content", "first"), lo=("sentiment_value", "min"),
+                                      hi=("sentiment_value", "max"))
+    g = g[(g.lo == g.hi) & (g.lo != 0)]
+    parts.append(pd.DataFrame({"text": g.text.astype(str), "y": g.lo.astype(int), "source": "car_forum",
+                               "cat": "car"}))
+    return parts
 
 
 def main(argv=None) -> int:

@@ -56,9 +56,83 @@ def test_clear_examples(model: SentimentModel, text: str, label: str) -> None:
     "这个有红色的吗",
     "发票可以开公司抬头吗？",
     "我想改一下收货地址",
+    "请问这款洗发水适合油性头发吗？",
+    "这个充电宝能带上飞机吗",
+    "酒店几点可以办理入住？",
+    "信用卡额度怎么调整？",
+    "請問幾點發貨？",                 # traditional
+    "有冇得退貨？",                   # Cantonese A-not-A (有冇), not a negation
+    "好唔好食？",
 ])
 def test_plain_questions_are_neutral(model: SentimentModel, text: str) -> None:
     assert model.predict(text).label == "neutral", model.predict(text)
+
+
+def test_plain_questions_fire_the_question_rule(model: SentimentModel, bare: SentimentModel) -> None:
+    text = "请问这款洗发水适合油性头发吗？"
+    assert "question" in _fired(model, text)
+    assert "negation" not in _fired(model, "有冇得退貨？")   # A-not-A
+    assert model.predict_proba([text])[0, 1] > bare.predict_proba([text])[0, 1]
+
+
+@pytest.mark.parametrize("text", [
+    "为什么还没发货？都一个星期了",
+    "凭什么乱扣我的话费？",
+    "这就是你们说的正品？",
+    "质量太差了，这是正品吗？",
+])
+def test_complaining_questions_stay_negative(model: SentimentModel, text: str) -> None:
+    s = model.predict(text)
+    assert s.label == "negative", (text, s)
+    assert "question" not in _fired(model, text)
+
+
+@pytest.mark.parametrize("text", ["此用户没有填写评价。", "该用户未填写评价内容", "系统默认好评"])
+def test_platform_filler_is_neutral(model: SentimentModel, text: str) -> None:
+    s = model.predict(text)
+    assert s.label == "neutral", (text, s)
+    assert abs(s.polarity) < 0.2, (text, s)
+    assert "filler" in _fired(model, text)
+
+
+@pytest.mark.parametrize("text", ["还行吧", "一般般", "凑合", "马马虎虎吧", "还可以", "质量一般般吧"])
+def test_hedges_are_not_strongly_opinionated(model: SentimentModel, bare: SentimentModel, text: str) -> None:
+    s = model.predict(text)
+    assert abs(s.polarity) < 0.5, (text, s)
+    assert abs(s.polarity) < abs(bare.predict(text).polarity), (text, s)
+    assert "hedge" in _fired(model, text)
+
+
+def test_hedges_lean_their_way_and_do_not_mask_clear_opinions(model: SentimentModel) -> None:
+    assert model.predict("还行吧").polarity > model.predict("一般般吧").polarity
+    assert model.predict("还行，就是物流太慢了，客服也不理人").label == "negative"
+    assert model.predict("还可以，挺满意的，下次还来").label == "positive"
+    # 一般 as an adverb is no hedge
+    assert "hedge" not in _fired(model, "我一般不吃辣")
+
+
+def test_deferred_verdict_is_neutral(model: SentimentModel) -> None:
+    text = "东西收到了，还没开始用，用了再来评价"
+    assert model.predict(text).label == "neutral", model.predict(text)
+    assert "deferred" in _fired(model, text)
+    # but "还没用就坏了" is a verdict
+    assert model.predict("还没用就坏了，质量太差").label == "negative"
+
+
+def test_temporal_contrast_later_state_dominates(model: SentimentModel, bare: SentimentModel) -> None:
+    text = "以前信号很差，现在好多了"
+    assert "contrast" in _fired(model, text)
+    assert model.predict(text).polarity > bare.predict(text).polarity
+
+
+def test_nested_negation_reaches_the_inner_scope() -> None:
+    words = ["没有", "一个", "工作人员", "不", "耐心", "的"]
+    starts = [0, 2, 4, 8, 9, 11]
+    ends = [2, 4, 8, 9, 11, 12]
+    fx = apply_rules_spans("没有一个工作人员不耐心的", words, starts, ends)
+    assert fx is not None
+    assert fx.factor[9] > 0          # 耐心: negated twice
+    assert fx.factor[8] < 0          # 不 itself: inside 没有's scope
 
 
 def test_three_probabilities_are_consistent(model: SentimentModel) -> None:
@@ -105,7 +179,9 @@ def _fired(model: SentimentModel, text: str) -> list[str]:
 
 RULE_TEXTS = ["这个价格不是很划算", "没有不满意的地方", "虽然贵，但是质量很好", "物流很快，不过包装破损了",
               "难道这就是你们的服务吗？", "好评是不可能好评的", "非常非常好👍", "气死了[怒]😡", "不好不坏吧",
-              "WiFi信号很差，Not Good", "有没有赠品？", "无语", "", "。。。"]
+              "WiFi信号很差，Not Good", "有没有赠品？", "无语", "", "。。。", "此用户没有填写评价。",
+              "请问几点发货？", "还行吧", "还没开始用，用了再评", "以前很差，现在好多了", "凭什么扣我钱？",
+              "有冇得退貨？"]
 
 
 @pytest.mark.parametrize("text", RULE_TEXTS)
@@ -120,7 +196,7 @@ def test_rules_on_span_lists_equal_rules_on_tokens(model: SentimentModel, text: 
     assert (a is None) == (b is None)
     if a is not None:
         assert np.array_equal(a.factor, b.factor)
-        assert (a.extra, a.phrases, a.fired) == (b.extra, b.phrases, b.fired)
+        assert (a.extra, a.phrases, a.fired, a.neutral) == (b.extra, b.phrases, b.fired, b.neutral)
 
 
 def test_negation(model: SentimentModel) -> None:
@@ -182,7 +258,8 @@ def test_one_text_path_equals_batch(model: SentimentModel) -> None:
     """predict() scores one text in plain Python; it must equal the vectorised batch path."""
     texts = ["物流很快，质量也很好", "不是很好，没有不满意", "虽然贵，但是好用👍", "难道这就是服务吗？",
              "好评是不可能好评的", "YYDS 绝绝子!!", "", "。。。", "[怒][怒]客服", "請問幾點發貨",
-             "a", "质量一般般吧，还行", "哈哈哈哈哈哈哈哈，太好笑了，不过有点贵"]
+             "a", "质量一般般吧，还行", "哈哈哈哈哈哈哈哈，太好笑了，不过有点贵", "此用户没有填写评价。",
+             "请问这款洗发水适合油性头发吗？", "凭什么扣我钱？", "还没开始用，用了再评"]
     norm, seg = model._get_tools()
     clean = [norm.normalize(t) for t in texts]
     toks = [seg.tokenize(c) for c in clean]
@@ -344,7 +421,8 @@ def test_heldout_accuracy_floor(model: SentimentModel) -> None:
 FLOORS = {"online_shopping": 0.92, "waimai": 0.88}
 
 
-_VARIED = ["", "。。。", "👍", "😡😡😡", "[怒][怒]", "a", "OK", "很好", "不是很好，没有不满意",
+_VARIED = ["", "。。。", "👍", "😡😡😡", "[怒][怒]", "a", "OK", "很好", "不是很好，没有不满意", "还行吧",
+           "请问这款洗发水适合油性头发吗？请问有没有小样？" * 3, "此用户没有填写评价。",
            "這個手機很好用，運行流暢，推薦購買", "質素唔好，用咗兩日就壞咗，好失望",
            "虽然价格有点贵，但是质量真的很好，物流也快，客服态度不错，下次还会再来买的👍",
            "难道这就是你们的服务吗？等了三天都没人理，打了五次电话，第三次还是没解决，我要投诉！！",

@@ -26,7 +26,7 @@ _STRONG = 1.6
 _MID = 1.1
 _WEAK = 0.6
 
-_POS_EMOJI = "👍👏💯🥰😍🤩😘😊😄😁😃😀🙂☺😆🤗👌🎉✨💪🌹❤💕💖💗💓💞😻🙏🤤😋🥳⭐🌟🆗✌"
+_POS_EMOJI = "👍👏💯🥰😍🤩😘😊😄😁😃😀🙂☺😆🤗👌🎉✨💪🌹❤💕💖💗💓💞😻🙏🤤😋🥳⭐🌟🆗✌🚀🔥"
 _NEG_EMOJI = "👎😡😠🤬😤💢😒🙄😞😔😟😣😖😫😩😢😭💔🤮🤢😰😨😱🥵😓😪😑😐🙃💩🖕"
 
 _EMOTICONS_POS = (
@@ -53,7 +53,9 @@ _SLANG: dict[str, float] = {
     "顶呱呱": _STRONG, "赞赞": _STRONG, "超赞": _STRONG, "棒棒": _MID, "棒棒哒": _STRONG, "nice": _MID,
     "good": _MID, "perfect": _STRONG, "excellent": _STRONG, "great": _MID, "贴心": _MID,
     "神速": _MID, "秒回": _MID, "惊喜": _MID, "绝了": _MID, "封神": _MID,
-    "天花板": _MID, "吹爆": _STRONG, 
+    "天花板": _MID, "吹爆": _STRONG,
+    "没得挑": _STRONG, "没得说": _MID, "没话说": _MID, "无可挑剔": _STRONG, "挑不出毛病": _STRONG,
+    "没什么可挑剔": _STRONG, "挑不出": _MID, "还要啥自行车": _STRONG, "谁用谁知道": _MID, 
     # negative
     "垃圾": -_STRONG, "辣鸡": -_STRONG, "拉胯": -_STRONG, "拉垮": -_STRONG, "翻车": -_MID, "踩雷": -_STRONG,
     "避雷": -_STRONG, "劝退": -_STRONG, "拔草": -_MID, "智商税": -_STRONG, "坑爹": -_STRONG, "坑人": -_STRONG,
@@ -71,7 +73,7 @@ _SLANG: dict[str, float] = {
     "什么鬼": -_MID, "崩溃": -_MID, "郁闷": -_MID, "心累": -_MID, "烦死": -_STRONG,
     "还好意思": -_STRONG, "个屁": -_STRONG, "个鬼": -_MID, "呵呵哒": -_MID, "服了": -_MID,
     "lj": -_MID, "tmd": -_STRONG, "cnm": -_STRONG, "sb": -_STRONG, "wtf": -_MID, "shit": -_STRONG,
-    "bad": -_MID, "terrible": -_STRONG, "凭什么": -_MID, "就这？": -_MID, "就这?": -_MID,
+    "bad": -_MID, "terrible": -_STRONG, "莫名其妙": -_MID, "怀疑人生": -_MID, "一问三不知": -_STRONG, "凭什么": -_MID, "就这？": -_MID, "就这?": -_MID,
 }
 
 

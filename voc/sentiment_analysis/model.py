@@ -11,7 +11,10 @@ How it scores a text (normalised by :class:`voc.Normalizer`, segmented by
    Weights are NB-SVM style: logistic regression on log-count-ratio-scaled
    features, folded back into one weight per feature.
 3. **Rules** (``rules.py``) re-weight contributions (negation, contrast,
-   rhetorical questions, degree) and add lexicon ones (emoji, slang).
+   rhetorical questions, degree) and add lexicon ones (emoji, slang); at
+   inference they also recognise neutral text (plain questions, hedges such as
+   还行/一般般, deferred verdicts, platform filler) and shift the calibrated
+   neutral logit by ``RuleEffects.neutral``.
 4. **Calibration** on a held-out part of the training data: Platt scaling for
    P(positive | opinionated) and a logistic model of P(neutral) on the
    subjectivity score and the polarity strength. Then
@@ -347,6 +350,7 @@ class SentimentModel(ModelBase):
         factor = np.ones(L, dtype=np.float64) if self.rules else None
         extras: list[list[tuple[int, int, float]]] = [[] for _ in range(B)]
         phrases: list[Any] = [()] * B
+        neutral = np.zeros(B)  # the rules' shifts of the neutral logit (plain questions, hedges, filler)
         if factor is not None:
             for i, (text, (words, starts, ends), off) in enumerate(zip(texts, views, offs.tolist())):
                 if text:
@@ -355,6 +359,7 @@ class SentimentModel(ModelBase):
                         factor[off:off + len(text)] = fx.factor
                         extras[i] = fx.extra
                         phrases[i] = fx.phrases
+                        neutral[i] = fx.neutral
         keep = cid > 0
         kw = wid > 0
         kb = bid > 0
@@ -382,7 +387,7 @@ class SentimentModel(ModelBase):
             zs = st.bias[1] + np.bincount(fdoc, ws, minlength=B)
             # lexicon hits (emoji, slang) are opinions: they lower the neutral score
             zs -= np.array([sum(abs(w) for _, _, w in ex) for ex in extras])
-            arg = cal["a_s"] * zs + cal["m_s"] * np.abs(lp) + cal["b_s"]
+            arg = cal["a_s"] * zs + cal["m_s"] * np.abs(lp) + cal["b_s"] + neutral
             p_neu = 1.0 / (1.0 + np.exp(-np.clip(arg, -_CLIP, _CLIP)))
         else:
             p_neu = np.zeros(B)
@@ -534,7 +539,7 @@ class SentimentModel(ModelBase):
             ws = Wf[:, 1] * mult_s
             zs = float(st.bias[1]) + (float(np.cumsum(ws)[-1]) if len(ws) else 0.0)
             zs -= sum(abs(w) for _, _, w in extras)
-        P, k = _one_text_probs(st, zp, zs)
+        P, k = _one_text_probs(st, zp, zs, fx.neutral if fx is not None else 0.0)
         if probs:
             return np.array(P)
         cal = st.cal
@@ -596,7 +601,7 @@ class SentimentModel(ModelBase):
         if st.has_neutral:
             zs = float(st.bias[1]) + reduce(add, map(mul, map(Ws.__getitem__, f_id), mult_s), 0.0)
             zs -= sum(abs(w) for _, _, w in extras)
-        P, k = _one_text_probs(st, zp, zs)
+        P, k = _one_text_probs(st, zp, zs, fx.neutral if fx is not None else 0.0)
         if probs:
             return np.array(P)
         cal = st.cal
@@ -841,14 +846,15 @@ def _evidence_one(text: str, p: list[int], a_p: float, wp: np.ndarray, n_char: i
                           extras, phrases)
 
 
-def _one_text_probs(st: _Fitted, zp: float, zs: float) -> tuple[tuple[float, float, float], int]:
+def _one_text_probs(st: _Fitted, zp: float, zs: float,
+                    neutral: float = 0.0) -> tuple[tuple[float, float, float], int]:
     """(P(negative), P(neutral), P(positive)) of one text from its positive and subjective
-    sums (``zs`` unused without a neutral class), and the index of the largest; the
-    vectorised path's calibration, number for number."""
+    sums and the rules' neutral shift (``zs`` and ``neutral`` unused without a neutral
+    class), and the index of the largest; the vectorised path's calibration, number for number."""
     cal = st.cal
     lp = cal["a_p"] * zp + cal["b_p"]
     if st.has_neutral:
-        arg = cal["a_s"] * zs + cal["m_s"] * abs(lp) + cal["b_s"]
+        arg = cal["a_s"] * zs + cal["m_s"] * abs(lp) + cal["b_s"] + neutral
         # numpy's exp, as the vectorised path (libm's may differ in the last bit)
         e = np.exp(np.array([-min(max(lp, -_CLIP), _CLIP), -min(max(arg, -_CLIP), _CLIP)])).tolist()
         p_pos = 1.0 / (1.0 + e[0])

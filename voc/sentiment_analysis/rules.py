@@ -10,12 +10,16 @@ still exactly what produced the score:
   stopping at punctuation or a contrast word) is multiplied by
   :data:`NEGATION`; features that start at the negator itself already encode the
   negation ("不好" learned as negative) and are left alone. Scopes nest, so
-  double negation cancels: 没有不满意 → positive. A-not-A questions (好不好,
-  有没有) and the intensifier 不要太 are not negations.
+  double negation cancels: 没有不满意 → positive; a negator inside another's
+  scope extends it (没有一个工作人员不耐心的), and a negated quantifier
+  (没有一次/没有哪个/没有谁 …) scopes over its whole clause. A-not-A questions
+  (好不好, 有没有, 能/不能) and the intensifier 不要太 are not negations.
 * **contrast and concession** (但是/不过/可是/然而/只是/可惜/却, 虽然/尽管 …): what
   comes after the contrast word, to the end of its sentence, is weighted by
   :data:`AFTER_CONTRAST`; what came before it by :data:`BEFORE_CONTRAST`; a
-  虽然-clause without a following 但是 by :data:`CONCESSION`.
+  虽然-clause without a following 但是 by :data:`CONCESSION`. A later-state word
+  after an expectation or a past state (以前/本来/看着 … 现在/后来/实际 …)
+  works like 但是, with the earlier part weighted by :data:`PAST`.
 * **rhetorical questions** (难道…吗, 怎么可能…, X是不可能X的, 好在哪里, X个屁,
   这也叫…): the clause is flipped.
 * **degree adverbs**: the next word is weighted by :data:`INTENSIFIER`
@@ -23,6 +27,15 @@ still exactly what produced the score:
 * **lexicon** (:mod:`voc.sentiment_analysis.lexicon`): emoji, bracket emoticons, kaomoji
   and internet slang add a fixed contribution, itself subject to the factors
   above ("不给力" is negative).
+* **neutral text** (at inference only; :func:`_neutral_rules`): a text that only
+  asks plain questions (请问…吗？, 几点…？) is damped and pushed towards neutral,
+  while a question that reproaches (凭什么, 这是什么道理, 怎么还 …) adds a
+  negative contribution; hedges (还行, 一般般, 凑合, 马马虎虎 …) lose most of
+  their learned weight (binary review labels made 一般 strongly negative and 还行
+  strongly positive), keep a small lean and push towards neutral; deferred
+  verdicts (还没用, 用了再来评价) and platform filler (此用户没有填写评价,
+  系统默认好评) are neutral. These act through :attr:`RuleEffects.neutral`, a shift
+  of the calibrated neutral logit.
 
 Rules see the normalised text and its tokens; :func:`apply_rules` returns a
 :class:`RuleEffects` or ``None`` when nothing fired. Tests:
@@ -32,6 +45,7 @@ Rules see the normalised text and its tokens; :func:`apply_rules` returns a
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,6 +66,23 @@ RHETORICAL = -1.0
 INTENSIFIER = 1.3
 DIMINISHER = 0.7
 SCOPE = 3
+#: a plain question (consultation) weighs its contributions by this ...
+CONSULT_DAMP = 0.3
+#: ... and shifts the calibrated neutral logit by this times its share of the text
+CONSULT_NEUTRAL = 2.5
+#: a hedge (还行, 一般般, 凑合 …) weighs its own contributions by this and shifts the neutral logit
+HEDGE_DAMP = 0.3
+HEDGE_NEUTRAL = 2.0
+#: each hedge's own lean (logit units, added after the damping): 还行 leans positive, 一般 negative
+HEDGE_LEAN = 0.3
+#: a deferred verdict (还没用, 效果不清楚, 用了再来评价) shifts the neutral logit by this
+DEFERRED_NEUTRAL = 2.0
+#: 以前/本来 … 现在/后来: what came before the later word is weighted by this (the past state)
+PAST = 0.4
+#: platform filler ("用户未填写评价", "系统默认好评"): no contributions, neutral shift times its share
+FILLER_NEUTRAL = 8.0
+#: a question that reproaches (凭什么, 这是什么道理, 怎么还 …) adds this on its marker (logit units)
+REPROACH = -1.2
 
 NEGATORS = frozenset(
     "不 没 没有 别 无 非 未 不是 并不 并非 并没有 并没 从不 从没 从没有 从来不 从来没有 毫不 决不 绝不 "
@@ -74,7 +105,67 @@ QUESTION_END = frozenset("吗 么 嘛 呢 ？ ? 吧".split())
 SENTENCE_END = frozenset("。！？!?；;\n")
 CLAUSE_END = SENTENCE_END | frozenset("，,、：:~…")
 
+_EXISTENTIAL_NEGATORS = frozenset("没有 没 并没有 从没 从没有 从来没有 无".split())
+UNIVERSAL = frozenset("一个 一次 一回 一家 一位 一样 一款 一件 一点 哪次 哪个 哪一个 哪一次 哪回 哪家 谁 任何".split())
 _NOT_NEGATED_AFTER = {"不要": frozenset({"太"})}  # 不要太好吃 = extremely good
+# 以前/本来/看着 … then 现在/后来/实际 …: the later state or the reality dominates, like 但是
+EXPECT_OPEN = frozenset(
+    "以前 之前 原来 原先 本来 一开始 刚开始 开始 起初 当初 以为 还以为 看着 看起来 说是 号称 宣传".split()
+)
+LATER = frozenset("现在 如今 后来 之后 用了之后 实际 实际上 没想到 谁知道".split())
+# questions: a sentence asks when it ends in 吗/么, or ends in ？ and holds a question word,
+# or holds a consultation opener (请问 …)
+QUESTION_PARTICLES = frozenset("吗 么 ？ ?".split())
+CONSULT_OPENERS = frozenset("请问 咨询 想问 问下 问一下 想咨询 想了解".split())
+_INTERROGATIVE = re.compile(
+    "多少|几[点天号个时次位]|多久|多长|什么时候|啥时候|哪|是否|能否|可否|可不可以|能不能|会不会|有没有|是不是|"
+    "要不要|需不需要|怎么样|如何|怎样|怎么|什么|啥|吗|呢|还是|"
+    "([\u4e00-\u9fff])[不没唔冇]\\1|有冇|几时|点样|边度|边个|咩|乜嘢"  # A-not-A (好不好, 系唔系); Cantonese
+)
+# what turns a question into a complaint or a reproach (on the sentence's text)
+_COMPLAINT_Q = re.compile(
+    "为什么|为啥|凭什么|怎么(?:还|又|这么|那么|会|回事|搞的|可能)|到底|究竟|竟然|居然|这么|那么|这样的|"
+    "什么(?:意思|道理|情况|鬼|玩意)|图(?:什么|啥)|有(?:什么|啥)用|好意思|这就是|这也|就这|还要等|还没|又|"
+    "说好的|不是说|投诉|退款|赔|谁|怎么不|怎么没|(?:也|还)(?:叫|算|配|能叫)|像话|说得过去|过分|对得起|"
+    "干嘛|让人|叫人|叫我|让我|好[吗么]|何在|资格|故意|假的|假货|二手|用过的|[？?!！]{2}"
+)
+# negators that are requests, not complaints, inside a question (能不要放香菜吗)
+_REQUEST_NEGATORS = frozenset("不要 不用 别".split())
+# markers that make a question a reproach (on the text of a sentence that asks)
+_REPROACH = re.compile(
+    "凭什么|什么道理|什么意思|这就是|怎么(?:还|又|老是|总是)|为什么(?:还|又|要|不|没)|说好的|不是说|"
+    "经过.{0,4}同意|谁(?:受得了|能忍|敢|会)|好意思|像话|说得过去|有(?:你们)?这样|图(?:什么|啥)|何在"
+)
+# hedges: lukewarm verdicts (a whole token, or the start of one such as 一般般)
+_HEDGE = re.compile(
+    "还行|还可以|还算可以|还凑合|凑合|将就|一般般?|马马虎虎|中规中矩|不好不坏|不过不失|普普通通|平平无奇|"
+    "过得去|说得过去|没什么特别"
+)
+_HEDGE_POSITIVE = frozenset("还行 还可以 还算可以 还凑合 过得去 说得过去".split())
+_HEDGE_NEUTRAL_ONLY = frozenset("中规中矩 不好不坏 不过不失".split())
+# deferred verdicts: not used yet, cannot tell yet, will review later
+_DEFERRED = re.compile(
+    "(?:还|暂时|暂)(?:没|没有|未)(?:开始)?(?:用|使用|穿|吃|试|拆|安装|装|开封|体验|尝)(?![^，,。！!？?]{0,3}就)|"
+    "(?:效果|质量|好坏|好不好|怎么样)(?:还|暂时)?不(?:清楚|知道|好说)|不知道(?:效果|质量|好不好|怎么样)|"
+    "用(?:了|过|后|完)(?:之后)?再(?:来)?(?:评价|评|追评)|(?:稍后|以后|回头)(?:再)?(?:来)?(?:评价|评论|追评|补)|"
+    "先放着|待(?:使用|体验)"
+)
+HEDGE_WORDS = frozenset(
+    "还行 还可以 还算可以 凑合 将就 一般 一般般 马马虎虎 中规中矩 不好不坏 不过不失 普普通通 平平无奇 "
+    "过得去 说得过去 没什么 还算".split()
+)
+# 一般 as an adverb (我一般不吃辣, 一般来说) is not a verdict
+_GENERAL_ADVERB = re.compile("一般(?:来说|来讲|而言|情况|都|会|是|要|不|在|用|都是|的话)")
+# platform filler: default texts of review sites when the customer wrote nothing
+_FILLER = re.compile(
+    "(?:此|该|这个|本)?(?:用户|买家|顾客|会员|客户)?(?:未|没有|没)(?:及时)?(?:填写|留下|发表|给出|做出|作出)?"
+    "(?:任何)?(?:文字)?(?:评价|评论)(?:内容)?|(?:系统)?默认(?:给出)?(?:好评|评价)|(?:暂|暂时)?无(?:文字)?(?:评价|评论)"
+)
+# cheap gates: a question cue, a deferred-verdict cue; sentences; content characters
+_CONSULT_HINT = re.compile("请问|咨询|想问|问一?下|想了解")
+_DEFERRED_HINT = re.compile("还没|还未|暂|不清楚|不知道|不好说|再(?:来)?(?:追)?评|稍后|以后|回头|先放|待(?:使用|体验)")
+_SENTENCE = re.compile("[^。！？!?；;\n]*[。！？!?；;\n]*")
+_CONTENT = re.compile("[^\\W_]|[\U0001F000-\U0010FFFF]")
 _RHETORICAL_RES = (
     # (cheap substring tests, pattern); the pattern flips its group 1
     # 好评是不可能好评的 → flip the first X (the second is in 不可能's scope)
@@ -83,14 +174,15 @@ _RHETORICAL_RES = (
     (("在哪",), re.compile(r"([\u4e00-\u9fff]{1,3})在哪(?:里|儿)?")),
     # 好个屁 / 满意个鬼
     (("个屁", "个鬼", "个毛线", "个锤子", "个头啊"), re.compile(r"([\u4e00-\u9fff]{1,3})个(?:屁|鬼|毛线|锤子|头啊)")),
-    # 这也叫好评 / 这也算快 / 这还叫服务
-    (("叫", "算"), re.compile(r"(?:这|那|就这|这样)(?:也|还)?(?:叫|算|配叫|能叫|好意思叫)([\u4e00-\u9fff]{1,6}?)(?:[吗么嘛？?!！]|$)")),
+    # 这也叫好评 / 这也算快 / 这还叫服务 / 这服务态度也叫五星
+    (("叫", "算"), re.compile(r"(?:这|那|就这|这样)(?:[\u4e00-\u9fff]{0,6}?(?:也|还))?(?:叫|算|配叫|能叫|好意思叫)([\u4e00-\u9fff]{1,6}?)(?:[吗么嘛？?!！]|$)")),
     # 哪里好了 / 哪好了
     (("哪",), re.compile(r"哪(?:里|儿)?([\u4e00-\u9fff]{1,4}?)了")),
 )
 
 
-_TRIGGERS = NEGATORS | CONTRAST | CONCESSIVE | STRONG | WEAK | RHETORICAL_OPEN
+_TRIGGERS = (NEGATORS | CONTRAST | CONCESSIVE | STRONG | WEAK | RHETORICAL_OPEN | LATER | EXPECT_OPEN
+             | HEDGE_WORDS)
 
 
 _ANY_RHETORICAL_HINT = re.compile("|".join(re.escape(h) for hints, _ in _RHETORICAL_RES for h in hints))
@@ -108,13 +200,16 @@ class RuleEffects:
     ``factor[i]`` multiplies every feature that starts at character ``i``;
     ``extra`` are lexicon contributions ``(start, end, weight)`` (factors applied);
     ``phrases`` are spans (negator + scope, rhetorical patterns) that evidence
-    reports as one phrase; ``fired`` names the rules that changed something.
+    reports as one phrase; ``fired`` names the rules that changed something;
+    ``neutral`` is added to the calibrated neutral logit (plain questions, hedges,
+    platform filler; only at inference).
     """
 
     factor: np.ndarray
     extra: list[tuple[int, int, float]] = field(default_factory=list)
     phrases: list[tuple[int, int]] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
+    neutral: float = 0.0
 
 
 def _is_punct_token(w: str) -> bool:
@@ -139,6 +234,13 @@ def _first_chars_any_case() -> frozenset[str]:
     """The characters a lexicon entry can begin with, before ASCII lower-casing."""
     first = first_chars()
     return first | frozenset(c.upper() for c in first if "a" <= c <= "z")
+
+
+@lru_cache(maxsize=1)
+def _entry_prefixes() -> tuple[frozenset[str], frozenset[str]]:
+    """The one-character lexicon entries and the first two characters of the others (lower case)."""
+    keys = [k.lower() for k in LEXICON]
+    return frozenset(k for k in keys if len(k) == 1), frozenset(k[:2] for k in keys if len(k) > 1)
 
 
 _ASCII_UPPER = re.compile("[A-Z]")
@@ -172,9 +274,10 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
             pat = lexicon_pattern()
             low = text.translate(ASCII_LOWER) if _ASCII_UPPER.search(text) else text
             last_end = 0
+            singles, pairs = _entry_prefixes()
             for hs in cands:
-                if hs < last_end:
-                    continue
+                if hs < last_end or (low[hs] not in singles and low[hs:hs + 2] not in pairs):
+                    continue  # no entry begins here (a set lookup is cheaper than the regex)
                 mt = pat.match(low, hs)
                 if mt is None:
                     continue
@@ -185,20 +288,27 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
                 hits.append((hs, he, weight))
                 last_end = he
     trig = list(compress(range(m), map(_TRIGGERS.__contains__, words))) if m else []
-    if not trig and not hits and (n < 3 or not _maybe_rhetorical(text)):
+    # what the neutral-text rules (inference only) could find: cheap tests, most texts pass none
+    gates = ((_asks_something(text, words), _may_be_filler(text), not HEDGE_WORDS.isdisjoint(words),
+              _DEFERRED_HINT.search(text) is not None) if lexicon and m else (False, False, False, False))
+    if not trig and not hits and (n < 3 or not _maybe_rhetorical(text)) and not any(gates):
         return None  # nothing can fire
     factor = np.ones(n, dtype=np.float64)
 
     # -- contrast / concession (clause weights) ------------------------------
     seen_but = False
+    expect = -1  # index of the first 以前/本来/看着 … word
     for i in trig:
         w = words[i]
-        if w in CONTRAST and i > 0:
+        later = w in LATER and 0 <= expect < i
+        if w in EXPECT_OPEN and expect < 0:
+            expect = i
+        if (w in CONTRAST or later) and i > 0:
             if w in ("结果", "只是") and (i + 1 >= m or _is_punct_token(words[i + 1])):
                 continue
             s = starts[i]
             e = _sentence_end(text, s)
-            factor[:s] *= BEFORE_CONTRAST
+            factor[:s] *= PAST if later and w not in CONTRAST else BEFORE_CONTRAST
             factor[s:e] *= AFTER_CONTRAST
             seen_but = True
             changed = True
@@ -216,21 +326,23 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
 
     # -- negation --------------------------------------------------------------
     neg = False
+    negs: list[int] = []  # indices of the negators that fired
+    outer: tuple[int, int, int] | None = None  # the last scope: (negator index, scope start, scope end index)
     for i in trig:
         w = words[i]
         if w not in NEGATORS:
             continue
-        if w in ("不", "没") and 0 < i < m - 1 and words[i - 1] and words[i + 1] and (
-            words[i - 1][-1] == words[i + 1][0] or (w == "没" and words[i - 1] == "有")
-        ):
-            continue  # A-not-A question: 好不好, 有没有
+        if _a_not_a(words, i):
+            continue  # A-not-A question: 好不好, 有没有, 能 / 不能, 有冇, 系唔系
         if i + 1 < m and words[i + 1] in _NOT_NEGATED_AFTER.get(w, ()):
             continue
         if hits and any(hs <= starts[i] < he for hs, he, _ in hits):
             continue
         j = i + 1
         taken = 0
-        while j < m and taken < SCOPE:
+        # 没有一次… / 没有哪个… / 没有谁…: the negated quantifier's scope is the whole clause
+        limit = m if w in _EXISTENTIAL_NEGATORS and j < m and words[j] in UNIVERSAL else SCOPE
+        while j < m and taken < limit:
             wj = words[j]
             if not wj[:1].isalnum() or wj in CONTRAST or wj in CONCESSIVE or wj in QUESTION_END:
                 break  # punctuation, emoji and emoticons end the scope
@@ -241,6 +353,16 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
             factor[s:e] *= NEGATION
             phrases.append((starts[i], e))
             neg = True
+            negs.append(i)
+            # a negator inside another's scope (没有一个人不耐心): the outer scope reaches as far
+            if outer is not None and outer[0] < i < outer[2]:
+                pe = ends[outer[2] - 1]
+                if e > pe:
+                    factor[pe:e] *= NEGATION
+                    phrases.append((starts[outer[0]], e))
+                outer = (outer[0], outer[1], max(outer[2], j))
+            else:
+                outer = (i, s, j)
     if neg:
         fired.append("negation")
         changed = True
@@ -284,8 +406,16 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
         fired.append("degree")
         changed = True
 
+    # -- plain questions, hedges, platform filler (inference only) ----------------------
+    neutral = 0.0
+    reproach: list[tuple[int, int, float]] = []
+    if any(gates):
+        neutral = _neutral_rules(text, words, starts, gates, hits, phrases if rhet else [],
+                                 factor, fired, reproach)
+        changed = changed or neutral != 0.0
+
     # -- lexicon -----------------------------------------------------------------
-    extra: list[tuple[int, int, float]] = list(rhet_bias) if lexicon else []
+    extra: list[tuple[int, int, float]] = rhet_bias + reproach if lexicon else []
     if lexicon:
         for hs, he, hw in hits:
             extra.append((hs, he, hw * float(factor[hs])))
@@ -296,7 +426,146 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
 
     if not changed:
         return None
-    return RuleEffects(factor=factor, extra=extra, phrases=_merge_phrases(phrases), fired=fired)
+    return RuleEffects(factor=factor, extra=extra, phrases=_merge_phrases(phrases), fired=fired,
+                       neutral=neutral)
+
+
+def _neutral_rules(text: str, words: Sequence[str], starts: Sequence[int], gates: tuple[bool, bool, bool, bool],
+                   hits: list[tuple[int, int, float]], rhet_spans: list[tuple[int, int]],
+                   factor: np.ndarray, fired: list[str], reproach: list[tuple[int, int, float]]) -> float:
+    """Damp plain questions, hedges and filler in ``factor``; return the neutral-logit shift.
+
+    ``gates``: whether ``text`` may hold a question, filler, a hedge, a deferred verdict.
+
+    * **filler** (用户未填写评价, 系统默认好评): its contributions are removed and
+      :data:`FILLER_NEUTRAL` × its share of the text's characters is added.
+    * **plain questions**: a sentence that asks (ends in 吗/么, or in ？ with a question word
+      such as 多少, 几点, 能不能, or holds 请问 …) and carries no complaint marker (为什么, 怎么还, 这么 …, a
+      negator other than a request's 不要/不用/别, a rhetorical pattern, a negative
+      lexicon hit) is weighted by :data:`CONSULT_DAMP`, and :data:`CONSULT_NEUTRAL`
+      × its share of the text is added. A question that reproaches (凭什么, 什么道理,
+      怎么还 …) instead adds :data:`REPROACH` on its marker (to ``reproach``).
+    * **hedges** (还行, 一般般, 凑合, 马马虎虎 …, a whole token or the start of one,
+      outside questions): weighted by :data:`HEDGE_DAMP`, plus a lean of ±:data:`HEDGE_LEAN`
+      (还行 +, 一般 −, 中规中矩 0; in ``reproach``); :data:`HEDGE_NEUTRAL` is added once.
+    * **deferred verdicts** (还没用, 效果不清楚, 用了再来评价): :data:`DEFERRED_NEUTRAL`.
+    """
+    shift = 0.0
+    may_ask, may_fill, may_hedge, may_defer = gates
+    # -- filler
+    if may_fill:
+        for mt in _FILLER.finditer(text):
+            s, e = mt.span()
+            if e - s >= 3:
+                factor[s:e] = 0.0
+                shift += FILLER_NEUTRAL * _n_content(text[s:e]) / max(_n_content(text), 1)
+                if "filler" not in fired:
+                    fired.append("filler")
+    # -- plain questions, sentence by sentence
+    asked: list[tuple[int, int]] = []  # sentences that ask
+    # a consultation holds no complaint marker, negative lexicon hit, rhetorical pattern or
+    # negation (other than a request's 不要 or an A-not-A 能不能) anywhere: test the text once
+    consult = may_ask and not rhet_spans and _COMPLAINT_Q.search(text) is None and not any(hw < 0 for _, _, hw in hits)
+    if consult:
+        consult = not any(w[:1] in _NEGATION_CHARS and w not in _REQUEST_NEGATORS and not _a_not_a(words, i)
+                          for i, w in enumerate(words))
+    reproachful = may_ask and _REPROACH.search(text) is not None
+    if consult or reproachful or (may_ask and may_hedge):
+        spans: list[tuple[int, int]] = []  # the plain questions
+        for sm in _SENTENCE.finditer(text):
+            s, e = sm.span()
+            sent = sm.group()
+            if s == e or _CONTENT.search(sent) is None:
+                continue
+            j, k = bisect_left(starts, s), bisect_left(starts, e)
+            toks = [w for w in words[j:k] if w[:1].isalnum()]
+            asks = (any(w in CONSULT_OPENERS for w in toks) or (bool(toks) and toks[-1] in QUESTION_PARTICLES)
+                    or (sent.rstrip()[-1:] in ("？", "?") and _INTERROGATIVE.search(sent) is not None))
+            if not asks:
+                consult = False
+                continue
+            asked.append((s, e))
+            spans.append((s, e))
+            if reproachful:
+                mt = _REPROACH.search(sent)
+                if mt is not None:
+                    reproach.append((s + mt.start(), s + mt.end(), REPROACH))
+                    if "reproach" not in fired:
+                        fired.append("reproach")
+        # only a text that does nothing but ask is a consultation: in a review, a question
+        # next to statements is part of the verdict (这是正品吗？质量太差)
+        if consult and spans:
+            for s, e in spans:
+                factor[s:e] *= CONSULT_DAMP
+            shift += CONSULT_NEUTRAL
+            fired.append("question")
+    # -- hedges (they begin a token, so a hedge word among the tokens is a precondition)
+    if may_hedge:
+        hedged = False
+        token_start = set(starts)
+        for mt in _HEDGE.finditer(text):
+            s, e = mt.span()
+            if s not in token_start or _GENERAL_ADVERB.match(text, s) or any(a <= s < b for a, b in asked):
+                continue
+            factor[s:e] *= HEDGE_DAMP
+            word = mt.group()
+            if word not in _HEDGE_NEUTRAL_ONLY:
+                reproach.append((s, e, HEDGE_LEAN if word in _HEDGE_POSITIVE else -HEDGE_LEAN))
+            hedged = True
+        if hedged:
+            shift += HEDGE_NEUTRAL
+            fired.append("hedge")
+    # -- deferred verdicts (还没用, 用了再来评价)
+    if may_defer:
+        deferred = False
+        for mt in _DEFERRED.finditer(text):
+            factor[mt.start():mt.end()] *= HEDGE_DAMP
+            deferred = True
+        if deferred:
+            shift += DEFERRED_NEUTRAL
+            fired.append("deferred")
+    return shift
+
+
+_NEGATION_CHARS = frozenset("不没唔冇")
+
+
+def _a_not_a(words: Sequence[str], i: int) -> bool:
+    """Whether the negator ``words[i]`` is the middle of an A-not-A question.
+
+    One character between two words that meet in the same character (好 不 好, 系 唔 系),
+    or 没/冇 after 有; a longer negator repeating the word before it (能 不能, 有 没有).
+    """
+    w = words[i]
+    prev = words[i - 1] if i > 0 else ""
+    if not prev or not w or w[0] not in _NEGATION_CHARS:
+        return False
+    if len(w) == 1:
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        return bool(nxt) and (prev[-1] == nxt[0] or (w in "没冇" and prev == "有"))
+    return w[1:] == prev
+
+
+def _asks_something(text: str, words: Sequence[str]) -> bool:
+    """A cheap test: could ``text`` hold a question (？, 吗, the particle 么, 请问 …)?"""
+    return ("？" in text or "?" in text or "吗" in text or "么" in words
+            or _CONSULT_HINT.search(text) is not None)
+
+
+def _may_be_filler(text: str) -> bool:
+    """A cheap test: is there a 评 with 未/没/无/默认 shortly before it (用户未填写评价)?"""
+    i = text.find("评")
+    while i >= 0:
+        window = text[max(0, i - 10):i]
+        if "未" in window or "没" in window or "无" in window or "默认" in window:
+            return True
+        i = text.find("评", i + 1)
+    return False
+
+
+def _n_content(text: str) -> int:
+    """How many content characters (letters, digits, CJK, emoji) ``text`` holds."""
+    return len(_CONTENT.findall(text))
 
 
 def _sentence_end(text: str, pos: int) -> int:
