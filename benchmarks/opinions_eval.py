@@ -4,6 +4,13 @@ Run from the repository root (one core)::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/opinions_eval.py [--model PATH] [--n-speed 3000]
 
+Diagnosis on the restaurant dev split (train a model on ASTE train only first,
+``models/opinions/train.py --aste-splits train --out /tmp/m``; the shipped
+model has seen dev)::
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/opinions_eval.py --model /tmp/m \
+        --restaurant-split dev --breakdown --skip-speed --skip-car
+
 Held-out sets (never trained on; see models/opinions/train.py):
 
 - **cosmetics**: Zhijiang cosmetics reviews with ``id % 5 == 0`` (about 530
@@ -13,7 +20,7 @@ Held-out sets (never trained on; see models/opinions/train.py):
   Tuples without an opinion term (``OpinionTerms == "_"``, 2.6 %) stay in the
   gold set and count as misses.
 - **restaurant**: the ASTE test split (5,567 sentences), domain
-  ``restaurant``. The set marks an implicit aspect with the sentence-final
+  ``restaurant`` (with the model's unit filter; ``--no-unit-filter`` without). The set marks an implicit aspect with the sentence-final
   punctuation; that is read as "implicit" and matched by an implicit
   prediction (aspect ``""``).
 
@@ -102,12 +109,15 @@ class F1:
         return 2 * self.p * self.r / (self.p + self.r) if self.p + self.r else 0.0
 
 
-def evaluate(ex: OpinionExtractor, examples: list[Example], *, with_category: bool) -> dict[str, float]:
+def evaluate(ex: OpinionExtractor, examples: list[Example], *, with_category: bool,
+             docs_out: list[object] | None = None) -> dict[str, float]:
     norm = Normalizer()
     docs = [norm(e.raw) for e in examples]
     for d, e in zip(docs, examples):
         assert d.text == e.text
     out = list(ex.pipe(docs, batch_size=256))
+    if docs_out is not None:
+        docs_out.extend(out)
     m = {k: F1() for k in ("asp_exact", "asp_overlap", "op_exact", "op_overlap",
                            "pair_exact", "pair_overlap", "triplet_exact")}
     pol_ok = pol_n = cat_ok = cat_n = 0
@@ -143,6 +153,53 @@ def evaluate(ex: OpinionExtractor, examples: list[Example], *, with_category: bo
         res["category_l1_acc"] = cat_ok / cat_n if cat_n else 0.0
     res["n_gold"] = m["pair_exact"].ng
     return res
+
+
+def _mark(e: Example, a: Span2 | None, o: Span2) -> tuple[str, str]:
+    return (e.text[a[0]:a[1]] if a else "", e.text[o[0]:o[1]])
+
+
+def breakdown(docs: Sequence[object], examples: Sequence[Example]) -> dict[str, dict[str, int]]:
+    """Why exact triplets are missed (gold) and wrong (predicted), one first cause each.
+
+    Causes, checked in order: ``polarity`` (the aspect–opinion pair is right),
+    ``implicit aspect`` (gold or prediction has no aspect, the other one has
+    or the opinion is wrong), ``pairing`` (both spans were extracted, not
+    together), ``aspect span``, ``opinion span`` (with where the nearest
+    predicted opinion differs: ``start``, ``end``, ``both``, ``none`` overlapping),
+    ``both spans``. Triplets are compared as multisets (duplicates count).
+    """
+    from collections import Counter
+
+    miss: Counter[str] = Counter()
+    wrong: Counter[str] = Counter()
+    for doc, e in zip(docs, examples):
+        ops = doc.opinions or ()  # type: ignore[attr-defined]
+        pred = Counter((((o.aspect_span.start, o.aspect_span.end) if o.aspect_span else None),
+                        (o.opinion_span.start, o.opinion_span.end), o.polarity) for o in ops)
+        gold = Counter((u.aspect, u.opinion, u.polarity) for u in e.units if u.opinion is not None)
+        for side, mine, other, out in (("gold", gold, pred, miss), ("pred", pred, gold, wrong)):
+            pairs = {t[:2] for t in other}
+            asps = {t[0] for t in other if t[0] is not None}
+            opins = {t[1] for t in other}
+            for (a, o, _), k in (mine - other).items():
+                if (a, o) in pairs:
+                    cause = "polarity"
+                elif a is None or any(t[0] is None and t[1] == o for t in other):
+                    cause = "implicit aspect, opinion " + ("right" if o in opins else "wrong")
+                elif a in asps and o in opins:
+                    cause = "pairing"
+                elif o in opins:
+                    cause = "aspect span"
+                else:
+                    cause = "opinion span" if a in asps else "both spans"
+                    if side == "gold":
+                        near = [q for q in opins if q[0] < o[1] and o[0] < q[1]]
+                        where = ("none" if not near else "start" if near[0][1] == o[1]
+                                 else "end" if near[0][0] == o[0] else "both")
+                        cause += f" ({where})"
+                out[cause] += k
+    return {"missed gold": dict(miss), "wrong predicted": dict(wrong)}
 
 
 def car_forum(ex: OpinionExtractor, limit: int) -> dict[str, float]:
@@ -230,6 +287,15 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="model folder (default: the shipped one)")
     ap.add_argument("--n-speed", type=int, default=3000)
     ap.add_argument("--skip-restaurant", action="store_true")
+    ap.add_argument("--restaurant-split", choices=("test", "dev", "train"), default="test",
+                    help="ASTE split to score (test = the held-out figure; dev/train only for a model "
+                         "trained without them)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="print why restaurant triplets are missed / wrong (first cause each)")
+    ap.add_argument("--no-unit-filter", action="store_true",
+                    help="score the restaurant style without the model's unit filter (unit_filter=False)")
+    ap.add_argument("--skip-car", action="store_true")
+    ap.add_argument("--skip-speed", action="store_true")
     args = ap.parse_args()
     if not DATA.exists():
         sys.exit(f"data not found at {DATA}")
@@ -240,10 +306,12 @@ def main() -> None:
     rows = []
     ex = OpinionExtractor.load(args.model, domain="ecommerce")
     rows.append(("cosmetics held-out (ecommerce)", evaluate(ex, cos, with_category=True)))
+    rdocs: list[object] = []
     if not args.skip_restaurant:
-        aste = read_aste(DATA / "aste_restaurant_test.txt", norm.align)
-        exr = OpinionExtractor.load(args.model, domain="restaurant")
-        rows.append(("restaurant ASTE test (restaurant)", evaluate(exr, aste, with_category=False)))
+        aste = read_aste(DATA / f"aste_restaurant_{args.restaurant_split}.txt", norm.align)
+        exr = OpinionExtractor.load(args.model, domain="restaurant", unit_filter=not args.no_unit_filter)
+        rows.append((f"restaurant ASTE {args.restaurant_split} (restaurant)",
+                     evaluate(exr, aste, with_category=False, docs_out=rdocs)))
     keys = ["asp_exact", "asp_overlap", "op_exact", "op_overlap", "pair_exact", "pair_overlap",
             "pair_overlap_p", "pair_overlap_r", "triplet_exact", "polarity_acc", "category_l1_acc",
             "n_gold", "n_matched"]
@@ -254,12 +322,25 @@ def main() -> None:
             v = r.get(k)
             cells.append("—" if v is None else (f"{v:.0f}" if k.startswith("n_") else f"{v:.3f}"))
         print(f"{k:<18}" + "".join(f"{c:>36}" for c in cells))
+    if args.breakdown and rdocs:
+        n_gold = sum(len(e.units) for e in aste)
+        n_pred = sum(len(d.opinions or ()) for d in rdocs)  # type: ignore[attr-defined]
+        for title, counts in breakdown(rdocs, aste).items():
+            total = n_gold if title == "missed gold" else n_pred
+            print(f"\nrestaurant {args.restaurant_split}: {title} triplets by first cause "
+                  f"(share of all {total} {title.split()[1]} triplets)")
+            for cause, k in sorted(counts.items(), key=lambda kv: -kv[1]):
+                print(f"  {cause:<36}{k:7d}{k / max(total, 1):8.3f}")
+    if args.skip_car:
+        return
     car = car_forum(ex, 3000)
     print(f"\ncar forum, out of domain (first 3,000 rows, held out; {car['n_words']:.0f} located sentiment "
           "words; no car-forum spans were ever trained on):")
     print(f"  sentiment word covered by an opinion  {car['word_recall']:.3f}")
     print(f"  polarity accuracy (non-neutral rows)  {car['polarity_acc']:.3f}")
     print(f"  level-1 accuracy (topic → level 1)    {car['category_l1_acc']:.3f}")
+    if args.skip_speed:
+        return
     texts = sixty_char_reviews(args.n_speed)
     print(f"\nthroughput, {len(texts)} reviews of 60 characters, one core (reviews/s):")
     print(f"  {'(best of 3)':<40}{'wall clock':>12}{'CPU time':>12}")

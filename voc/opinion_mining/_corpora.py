@@ -7,7 +7,9 @@ same coordinates as ``Opinion.aspect_span`` / ``Opinion.opinion_span``.
 Formats:
 
 - ASTE triplets (one sentence a line): ``c h a r s####[((a0, a1), (o0, o1), 'POS'), …]``
-  with inclusive *token* indices; tokens are mostly single characters.
+  with inclusive *token* indices; tokens are mostly single characters. An
+  implicit aspect is ``(-1, -1)`` (the last token, a sentence-final mark such
+  as ``。`` or ``…。``) or an explicit index of a one-mark token.
 - Zhijiang cosmetics tuples: ``reviews.csv`` (``id``, ``Reviews``) and
   ``labels.csv`` (``AspectTerms`` ``_`` = implicit, ``A_start``/``A_end``,
   ``OpinionTerms``, ``O_start``/``O_end`` character offsets, ``Categories``,
@@ -100,7 +102,8 @@ def read_aste(path: str | Path, normalize: Callable[[str], tuple[str, object]]) 
             units = []
             for (a0, a1), (o0, o1), pol in ast.literal_eval(trip):
                 # the set marks an implicit aspect with the sentence-final punctuation
-                if a0 == a1 and toks[a0] in _IMPLICIT_MARKS:
+                # ((-1, -1), …): the last token, a sentence-final mark such as "。" or "…。"
+                if a0 == a1 and (a0 == -1 or toks[a0] in _IMPLICIT_MARKS):
                     asp = None
                 else:
                     asp = to_norm(spans[a0][0], spans[a1][1])

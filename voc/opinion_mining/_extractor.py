@@ -14,6 +14,10 @@ Four learned stages run on the normalised text (``doc.text``):
 4. **category**: a logistic level-1 classifier whose features include what
    the taxonomy's synonyms say, then the taxonomy maps level 2 and level 3
    inside that level 1 (:class:`~voc.opinion_mining.Taxonomy`).
+
+A model may also hold a **unit filter** per annotation style (the shipped one:
+``restaurant``), a logistic model that drops the units that style's
+annotators tend not to mark (``unit_filter=False`` turns it off).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from ._features import (
     pair_keys,
     polarity_features_from_key,
     polarity_key,
+    unit_features,
 )
 from ._linear import HashedLinear
 from ._tagger import TAGS, CharTagger, SpanLexicon, spans_from_tags
@@ -81,6 +86,12 @@ class _Model:
         self.pair = self._linear(meta["pair"], arrays, "pair")
         self.polarity = self._linear(meta["polarity"], arrays, "polarity")
         self.category = self._linear(meta["category"], arrays, "category")
+        # optional unit filter per annotation style: domain -> (model, keep threshold)
+        self.unit_filter: dict[str, tuple[HashedLinear, float]] = {}
+        if "filter" in meta:
+            flt = self._linear(meta["filter"], arrays, "filter")
+            for d in meta["filter"]["domains"]:
+                self.unit_filter[d] = (flt, float(meta["filter"]["threshold"]))
         self.lexicon = Lexicon(meta.get("lexicon", {}))
         # memoised decisions: review opinions repeat ("很好", "物流很快"), so most units are
         # looked up, not recomputed. Values depend only on the key (and the taxonomy, part of
@@ -145,7 +156,8 @@ def _sparse(lin: HashedLinear, name: str) -> dict[str, np.ndarray]:
 
 def save_model(path: str | os.PathLike[str], tagger: CharTagger, domains: Mapping[str, int],
                pair: HashedLinear, polarity: HashedLinear, category: HashedLinear,
-               extra: Mapping[str, Any] | None = None) -> Path:
+               extra: Mapping[str, Any] | None = None,
+               unit_filter: tuple[HashedLinear, float, list[str]] | None = None) -> Path:
     """Write trained components as a versioned artefact folder (JSON + npz, no pickle)."""
     W = tagger.W
     rows = np.nonzero(np.abs(W).max(axis=1) > 1e-4)[0].astype(np.int32)
@@ -159,6 +171,11 @@ def save_model(path: str | os.PathLike[str], tagger: CharTagger, domains: Mappin
     for name, lin in (("pair", pair), ("polarity", polarity), ("category", category)):
         arrays.update(_sparse(lin, name))
         meta[name] = {"bits": lin.bits, "classes": list(lin.classes)}
+    if unit_filter is not None:
+        flt, threshold, flt_domains = unit_filter
+        arrays.update(_sparse(flt, "filter"))
+        meta["filter"] = {"bits": flt.bits, "classes": list(flt.classes), "threshold": float(threshold),
+                          "domains": list(flt_domains)}
     return save_artifact(path, kind=KIND, version=VERSION, meta=meta, arrays=arrays)
 
 
@@ -226,7 +243,8 @@ class OpinionExtractor:
     domain
         Annotation style of the span tagger: ``"ecommerce"`` (default:
         implicit opinions such as "太贵了" are extracted), ``"restaurant"``
-        (only opinions about a named aspect, as in the ASTE restaurant data) or
+        (the ASTE restaurant style: the opinion is the rest of the clause
+        after its dish, "真心不错值得品尝", plus the unit filter below) or
         ``"general"`` (the weights the styles share).
     pair_threshold
         Probability above which an (aspect, opinion) pair is kept.
@@ -234,6 +252,13 @@ class OpinionExtractor:
         In a clause where the tagger found no opinion, take the taxonomy's
         ``implicit`` phrases (发热, 断网, 乱收费) as opinions: more recall on
         wording the training data never showed, driven by your taxonomy.
+    unit_filter
+        Apply the model's unit filter for ``domain`` when it has one. The
+        shipped model has one for ``"restaurant"``: the ASTE annotators mark
+        only some of a review's opinions, and the filter (learned from
+        out-of-fold extractions of their data) drops the units they tend to
+        leave unmarked: exact-match precision up, recall down (about 30 % fewer
+        units). ``False`` keeps every unit the tagger and pairer found.
     normalizer
         The :class:`voc.Normalizer` used by :meth:`extract`; default ``Normalizer()``.
 
@@ -249,6 +274,12 @@ class OpinionExtractor:
     ...     print(op.aspect, op.polarity, " > ".join(op.category))
     物流 positive 物流配送 > 配送速度 > 配送快
     包装 negative 包装 > 包装质量 > 包装破损或简陋
+
+    The restaurant style keeps the rest of the clause as the opinion:
+
+    >>> food = OpinionExtractor.load(domain="restaurant")
+    >>> [(o.aspect, o.opinion) for o in food.extract("蛋包饭真心不错值得品尝，就是上菜有点慢")]
+    [('蛋包饭', '真心不错值得品尝'), ('上菜', '有点慢')]
     """
 
     def __init__(
@@ -259,6 +290,7 @@ class OpinionExtractor:
         domain: Domain = "ecommerce",
         pair_threshold: float = 0.5,
         lexicon_fallback: bool = True,
+        unit_filter: bool = True,
         normalizer: Any = None,
     ) -> None:
         self.path = path
@@ -266,6 +298,7 @@ class OpinionExtractor:
         self.domain = domain
         self.pair_threshold = pair_threshold
         self.lexicon_fallback = lexicon_fallback
+        self.unit_filter = unit_filter
         self.normalizer = normalizer
         self._lock = threading.Lock()
         self._state: tuple[_Model, Taxonomy, Any] | None = None
@@ -294,6 +327,8 @@ class OpinionExtractor:
                 if state is None:
                     if self.domain not in _DOMAINS:
                         raise ConfigError(f"domain must be one of {_DOMAINS}, got {self.domain!r}")
+                    if not isinstance(self.unit_filter, bool):
+                        raise ConfigError(f"unit_filter must be True or False, got {self.unit_filter!r}")
                     if not 0.0 < float(self.pair_threshold) < 1.0:
                         raise ConfigError(f"pair_threshold must be in (0, 1), got {self.pair_threshold!r}")
                     folder = Path(self.path) if self.path is not None else model_path("opinions", "extractor")
@@ -311,9 +346,14 @@ class OpinionExtractor:
         """Write the model to folder ``path`` (reload it with ``OpinionExtractor.load(path)``)."""
         model = self._get()[0]
         extra = {k: v for k, v in model.meta.items()
-                 if k not in ("format", "format_version", "voc_version", "tagger", "pair", "polarity", "category")}
+                 if k not in ("format", "format_version", "voc_version", "tagger", "pair", "polarity", "category",
+                              "filter")}
+        flt = None
+        if model.unit_filter:
+            lin, threshold = next(iter(model.unit_filter.values()))
+            flt = (lin, threshold, list(model.unit_filter))
         return save_model(path, model.tagger, model.domain_ids, model.pair, model.polarity,
-                          model.category, extra)
+                          model.category, extra, flt)
 
     @property
     def taxonomy_(self) -> Taxonomy:
@@ -433,6 +473,9 @@ class OpinionExtractor:
             polkeys += [polarity_key(text, at, o, bounds) for at, (_, o) in zip(asp_txt, pairs)]
             units.append((pairs, asp_txt, op_txt))
         pols = model.cached(model.pol_cache, polkeys, lambda keys: self._polarities(model, keys)) if polkeys else []
+        flt = model.unit_filter.get(self.domain) if self.unit_filter else None
+        if flt is not None and pols:
+            units, pols = self._filter_units(flt, [f[0] for f in found], units, pols)
         # 3. categories, in one call
         catkeys: list[Any] = []
         at = 0
@@ -453,6 +496,28 @@ class OpinionExtractor:
             ])
             at += k
         return out
+
+    @staticmethod
+    def _filter_units(flt: tuple[HashedLinear, float], texts: list[str],
+                      units: list[tuple[list[Any], list[str], list[str]]],
+                      pols: list[str]) -> tuple[list[tuple[list[Any], list[str], list[str]]], list[str]]:
+        """Drop the units the annotation style's filter scores below its threshold (one call per batch)."""
+        lin, threshold = flt
+        feats: list[list[str]] = []
+        at = 0
+        for text, (pairs, _, _) in zip(texts, units):
+            n = len(pairs)
+            feats += [unit_features(text, a, o, pl, n) for (a, o), pl in zip(pairs, pols[at:at + n])]
+            at += n
+        keep = (lin.proba_many(feats)[:, 1] >= threshold).tolist()
+        out_units, out_pols = [], []
+        at = 0
+        for pairs, asp_txt, op_txt in units:
+            idx = [i for i in range(len(pairs)) if keep[at + i]]
+            out_units.append(([pairs[i] for i in idx], [asp_txt[i] for i in idx], [op_txt[i] for i in idx]))
+            out_pols += [pols[at + i] for i in idx]
+            at += len(pairs)
+        return out_units, out_pols
 
     def _units(self, text: str, tags: list[int]) -> list[Opinion]:
         """The opinion units of one text: :meth:`_units_many` of a batch of one."""
@@ -495,7 +560,7 @@ class OpinionExtractor:
         """The constructor arguments (scikit-learn style)."""
         return {"path": self.path, "taxonomy": self.taxonomy, "domain": self.domain,
                 "pair_threshold": self.pair_threshold, "lexicon_fallback": self.lexicon_fallback,
-                "normalizer": self.normalizer}
+                "unit_filter": self.unit_filter, "normalizer": self.normalizer}
 
     def __getstate__(self) -> dict[str, Any]:
         return self.get_params()

@@ -23,6 +23,7 @@ __all__ = [
     "boundaries",
     "negated_polarity",
     "sentence_ids",
+    "unit_features",
 ]
 
 _CLAUSE = set("，,；;、 ：:")
@@ -263,3 +264,27 @@ def category_features(aspect: str, opinion: str, tax_feats: Sequence[str]) -> li
     f += [f"oc={ch}" for ch in opinion]
     f += list(tax_feats)
     return f
+
+
+_PUNCT = _CLAUSE | _SENT_END
+
+
+def unit_features(text: str, a: tuple[int, int] | None, o: tuple[int, int], polarity: str,
+                  n_units: int) -> list[str]:
+    """Features of a finished unit for the unit filter: would this annotation style mark it?
+
+    The ASTE restaurant annotators mark some of a review's opinions, not all; a
+    filter learned from what the tagger finds and what they marked drops the
+    units they tend to leave out (long implicit clauses, hedges).
+    """
+    s0, s1 = o
+    op = text[s0:s1]
+    asp = text[a[0]:a[1]] if a else ""
+    return [
+        f"o={op}", f"o1={op[:1]}", f"o2={op[:2]}", f"oe={op[-1:]}", f"ol={min(len(op), 12)}", f"a={asp}",
+        f"pol={polarity}", f"imp={a is None}", f"adj={a is not None and a[1] == s0}",
+        f"nx={text[s1:s1 + 1]}", f"pv={text[max(0, s0 - 1):s0]}",
+        f"pc={not _PUNCT.isdisjoint(op)}", f"n={min(n_units, 5)}",
+        f"end={s1 == len(text) or text[s1] in _PUNCT}", f"st={s0 == 0 or text[s0 - 1] in _PUNCT}",
+        f"ae={asp[-1:]}", f"pol|o1={polarity}|{op[:1]}",
+    ]
