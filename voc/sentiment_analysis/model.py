@@ -660,7 +660,7 @@ class SentimentModel(ModelBase):
         text = as_text(text, what="text")
         norm, seg = self._get_tools()
         clean = norm.normalize(text)
-        return self._score(st, clean, _tokens(seg, clean))
+        return self._score(st, clean, _seg_spans(seg, clean))
 
     def predict_batch(self, texts: Iterable[str], *, evidence: bool = True) -> list[Sentiment]:
         """Sentiment of many raw texts, in order (scored 1,024 at a time).
@@ -695,9 +695,9 @@ class SentimentModel(ModelBase):
                 f"SentimentModel() takes a voc.Document, got {type(doc).__name__}; "
                 "use predict(text) for a plain string"
             )
-        tokens = doc.tokens
+        tokens: Any = doc.tokens
         if tokens is None:
-            tokens = _tokens(self._get_tools()[1], doc.text)
+            tokens = _seg_spans(self._get_tools()[1], doc.text)
         return replace(doc, sentiment=self._score(st, doc.text, tokens))
 
     def pipe(self, docs: Iterable[Document], *, batch_size: int = 1024,
