@@ -10,7 +10,8 @@ pronouns, particles and numbers never start or end a phrase, so "越来越" and
 Inside a phrase, degree and linking adverbs are dropped and a degree word
 glued to its adjective is cut off (物流也非常快 → 物流快, 发货很慢 → 发货慢),
 so the many ways of saying one thing count as one phrase; negations stay
-(退款一直没到账 → 退款没到账). Generic words (图片, 人生, 楼主, 朋友 …) are
+(退款一直没到账 → 退款没到账), and no phrase starts on a predicate right after
+a negation (不支持群发 never yields 支持群发). Generic words (图片, 人生, 楼主, 朋友 …) are
 never a label alone, though a phrase may start with them (图片与实物不符);
 broad words (质量, 服务, 效果) need a second word.
 
@@ -77,6 +78,8 @@ _MODAL = frozenset("能 可以 会 才能 才 要 需要 能够 可 得".split()
 _NO_END = frozenset("收到 收 穿 洗 用 买 购买 拿到 到手 看 吃 感觉 觉得 发现 试 试试 拿 送 穿着 用着 用过 用了".split())
 # Verbs that need their object before a question phrase ends (如何申请 → 如何申请退货).
 _LIGHT_VERBS = frozenset("申请 办理 进行 弄 搞 做 办 开 查 改".split())
+# Negations: a predicate right after one is never the start of a phrase (不支持群发 ≠ 支持群发).
+_NEGATION = frozenset("不 没 没有 无 未 别 不能 不会 不太 不够 并不 从不 从未".split())
 # Counted amounts (三个, 一条, 两斤): never a partner in a joined label (三个火龙果).
 _NUMERAL = re.compile(r"^[\d一二三四五六七八九十两几半每]+[个只条件斤箱盒瓶袋本次天块元]?$")
 # only prefixes that never start a word of their own (not 更/最/超: 更新, 最后, 超市)
@@ -269,6 +272,8 @@ def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[s
         if (not ok[i] or (len(cl[i][0]) < 2 and not cl[i][1].startswith("n"))
                 or cl[i][1].startswith("v") and cl[i][0][-1] in "完过"):  # 洗完头发 says when, not what
             continue
+        if i and cl[i - 1][0] in _NEGATION and cl[i][1].startswith(("v", "a")):
+            continue  # 不支持群发 says the opposite of 支持群发: no phrase starts on a negated predicate
         text = cl[i][0]
         has_noun = noun[i]
         n_content = 1

@@ -87,7 +87,8 @@ def _rebuild_node(d: dict[str, Any]) -> TopicNode:
 class _Split:
     """Mutable node record used while fitting (turned into TopicNode at the end)."""
 
-    __slots__ = ("members", "level", "parent", "children", "centroid", "center", "other", "id", "aliases")
+    __slots__ = ("members", "level", "parent", "children", "centroid", "center", "other", "id", "aliases",
+                 "phrase")
 
     def __init__(self, members: np.ndarray, level: int, parent: _Split | None, *, other: bool = False) -> None:
         self.members = members
@@ -99,6 +100,7 @@ class _Split:
         self.other = other
         self.id = -1
         self.aliases: list[np.ndarray] = []    # more centroids of a merged catch-all (same space)
+        self.phrase = ""                       # the key phrase this group was built around (its label)
 
 
 def _per_level(value: Any, levels: int, name: str, cast: type) -> list[Any]:
@@ -122,7 +124,10 @@ class TopicTree:
     (nearly) best separated (silhouette on a sample), and does not split a
     node whose texts form no separated groups. Level 1 is clustered
     spectrally on a k-nearest-neighbour graph of a sample (broad themes are
-    rarely round blobs), deeper levels with k-means; every text then goes to
+    rarely round blobs); deeper levels are built around the key phrases
+    their texts share (``split="phrases"``: 物流快, 修改收货地址, 什么时候发货,
+    each group named by its phrase), with k-means where a node's texts share
+    fewer than two such phrases; every text then goes to
     its nearest group centre, in ``fit`` as in ``transform``. Texts with no topic words go to an
     explicit 其他 node at every level, so ``sum(size)`` per level is always
     the number of texts. Below level 1, groups none of whose topic words is
@@ -168,6 +173,16 @@ class TopicTree:
         normalised entropy, at least 0.3) and the tree is built on the
         reweighted vectors, so a review that names its product beside the
         delivery joins the product's theme. ``False``: one pass (faster).
+    split
+        How nodes below level 1 are split. ``"phrases"`` (default): around
+        the key phrases their texts share (修改收货地址, 什么时候发货, 屏幕有划痕),
+        picked greedily by how many not yet covered texts say them; each
+        group's centre is the mean of the texts that say its phrase, every
+        text goes to its nearest centre (so ``transform`` routes as ``fit``
+        did), and the group is named by the phrase its central texts say
+        most (usually the one it was built around). A node whose texts share
+        fewer than two such phrases is split by k-means. ``"kmeans"``:
+        k-means everywhere (groups named afterwards).
     random_state
         Seed for sampling and k-means.
 
@@ -192,7 +207,7 @@ class TopicTree:
                  min_share: float | Sequence[float] = (0.01, 0.003, 0.001), min_size: int = 3,
                  n_keywords: int = 10, n_examples: int = 3, encoder: str | None = None,
                  weights: Mapping[str, float] | None = None, anchor: bool | str = False,
-                 refine: bool = True, random_state: int = 0) -> None:
+                 refine: bool = True, split: str = "phrases", random_state: int = 0) -> None:
         self.levels = levels
         self.max_children = max_children
         self.min_share = min_share
@@ -203,12 +218,13 @@ class TopicTree:
         self.weights = weights
         self.anchor = anchor
         self.refine = refine
+        self.split = split
         self.random_state = random_state
         self._lock = threading.Lock()
 
     # -- scikit-learn style parameters ----------------------------------------
     _PARAMS = ("levels", "max_children", "min_share", "min_size", "n_keywords", "n_examples",
-               "encoder", "weights", "anchor", "refine", "random_state")
+               "encoder", "weights", "anchor", "refine", "split", "random_state")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor arguments, as a dict."""
@@ -249,6 +265,8 @@ class TopicTree:
                 raise ConfigError(f"TopicTree min_share must be in [0, 1), got {self.min_share!r}")
         if not isinstance(self.refine, bool):
             raise ConfigError(f"TopicTree refine must be True or False, got {self.refine!r}")
+        if self.split not in ("phrases", "kmeans"):
+            raise ConfigError(f"TopicTree split must be 'phrases' or 'kmeans', got {self.split!r}")
         for name in ("min_size", "n_keywords", "n_examples"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
@@ -367,13 +385,15 @@ class TopicTree:
         has = np.abs(x).sum(axis=1) > 0
         root = _Split(np.arange(n), 0, None)
         rng = np.random.RandomState(self.random_state)
-        self._grow(root, x, has, max_children, min_share, rng, _word_matrix(words))
+        phrase_sets = _LazyPhrases(texts, an) if self.split == "phrases" else None
+        self._grow(root, x, has, max_children, min_share, rng, _word_matrix(words), phrase_sets)
         self._finish(root, x, texts, words, senti, n)
         logger.info("TopicTree fitted on %d texts: %d nodes", n, len(self.nodes_))
         return self
 
     def _grow(self, root: _Split, x: np.ndarray, has: np.ndarray, max_children: list[int],
-              min_share: list[float], rng: np.random.RandomState, wm: Any = None) -> None:
+              min_share: list[float], rng: np.random.RandomState, wm: Any = None,
+              phrase_sets: _LazyPhrases | None = None) -> None:
         n = len(x)
         queue = [root]
         while queue:
@@ -398,14 +418,26 @@ class TopicTree:
             center = x[good].mean(axis=0) if len(good) else np.zeros(x.shape[1], np.float32)
             node.center = center.astype(np.float32)
             y = _l2(x[good] - center)
-            labels, cents = _split(y, max_children[level - 1], min_size, rng, level)
-            groups = [[j] for j in range(len(cents))]
-            if level >= 2 and wm is not None:
-                groups = _merge_diffuse(labels, len(cents), wm[good])
+            seeded = None
+            if level >= 2 and phrase_sets is not None:
+                def embed(ps: list[str], center: np.ndarray = center) -> np.ndarray:
+                    return _l2(self._vectors(ps, self._analyzer().analyze(ps, keep_tokens=False)[0]) - center)
+
+                seeded = _phrase_split(y, good, phrase_sets, max_children[level - 1], min_size, rng, embed)
+            if seeded is not None:
+                labels, cents, names = seeded
+                groups = [[j] for j in range(len(cents))]
+            else:
+                labels, cents = _split(y, max_children[level - 1], min_size, rng, level)
+                names = [""] * len(cents)
+                groups = [[j] for j in range(len(cents))]
+                if level >= 2 and wm is not None:
+                    groups = _merge_diffuse(labels, len(cents), wm[good])
             for g in groups:
                 child = _Split(good[np.isin(labels, g)], level, node)
                 child.centroid = cents[g[0]]
                 child.aliases = [cents[j] for j in g[1:]]
+                child.phrase = names[g[0]] if len(g) == 1 else ""
                 node.children.append(child)
             node.children.sort(key=lambda c: -len(c.members))
             if node is root:  # the explicit 其他 branch for texts without topic words
@@ -448,7 +480,7 @@ class TopicTree:
         self.paths_ = [tuple(int(v) for v in row) for row in paths]
         self._paths_array = paths
         self._total = n
-        self._build_nodes(x, paths, texts, words, senti)
+        self._build_nodes(x, paths, texts, words, senti, {s.id: s.phrase for s in order if s.phrase})
 
     # -- routing (shared by fit and transform, so fit's paths == transform's) ----
     def _route(self, x: np.ndarray) -> np.ndarray:
@@ -498,7 +530,8 @@ class TopicTree:
 
     # -- node summaries --------------------------------------------------------
     def _build_nodes(self, x: np.ndarray, paths: np.ndarray, texts: list[str],
-                     words: list[list[str]], senti: np.ndarray | None) -> None:
+                     words: list[list[str]], senti: np.ndarray | None,
+                     seeds: Mapping[int, str] | None = None) -> None:
         import scipy.sparse as sp
 
         n_nodes = len(self._level)
@@ -557,6 +590,12 @@ class TopicTree:
                 labels[i] = labels[p]
                 continue
             used = {labels[s] for s in sibs if s in labels}
+            seed = (seeds or {}).get(i, "")
+            if seed and seed not in used:
+                # built around this phrase (split="phrases"): its central texts say it, it names them
+                # (even when the parent's label is the same phrase: the child holds the texts that say it)
+                labels[i], focus[i] = seed, 1.0
+                continue
             focus[i] = phrases.focus(pc[i], int(n_in[i]), ctx_p, n_ctx, exclude=GENERIC_WORDS)
             if focus[i] < _DIFFUSE:
                 # a catch-all: no phrase is shared by more than a few of its texts, so any word
@@ -1093,6 +1132,210 @@ def _name_by_majority(labels: dict[int, str], members: list[np.ndarray], childre
         if (len(members[big]) >= 0.5 * len(members[i]) and big not in diffuse and focus.get(i, 1.0) < _FOCUSED
                 and own not in theirs and theirs not in own):
             labels[i] = f"{theirs}、{own}"
+
+
+# A key phrase seeds a group below level 1 when this share of the node's texts (not yet covered) say it.
+_SEED_SHARE = 0.02
+# Phrases this similar (cosine of their vectors) form one family, named by the commonest (送货快 → 物流快).
+_SIMILAR = 0.6
+# A group named by its phrase needs this share of its central texts to say one phrase (else named as usual).
+_CENTRAL = 0.06
+# Texts sampled per node to pick its key phrases.
+_SEED_SAMPLE = 2000
+
+
+class _LazyPhrases:
+    """Label-phrase candidates of the fitted texts, tagged on demand and cached (fit time only)."""
+
+    def __init__(self, texts: list[str], analyzer: Analyzer) -> None:
+        self.texts = texts
+        self.analyzer = analyzer
+        self.cache: dict[int, dict[str, int]] = {}
+
+    def get(self, idx: np.ndarray) -> list[dict[str, int]]:
+        todo = [int(j) for j in idx if int(j) not in self.cache]
+        if todo:
+            stop = self.analyzer.stopwords
+            for j, tags in zip(todo, self.analyzer.tag([self.texts[j] for j in todo])):
+                self.cache[j] = phrases_of(tags, stop)
+        return [self.cache[int(j)] for j in idx]
+
+
+def _phrase_families(sets: Sequence[Mapping[str, int]], embed: Any, *, min_count: int = 2,
+                     max_phrases: int = 400, similar: float | None = None) -> list[tuple[str, np.ndarray]]:
+    """Key phrases of a node's texts grouped with the phrases that say the same thing.
+
+    Candidates are phrases of two or more words (屏幕有划痕, 什么时候发货,
+    修改发票; not the bare 屏幕) said by ``min_count`` texts or more; each,
+    commonest first, joins the family whose head phrase it resembles most
+    when their ``embed`` vectors' cosine is at least ``similar`` (送货快 and
+    快递快 join 物流快), else heads a family of its own. Returns each family's
+    head phrase (its commonest) with the texts that say any of its phrases,
+    families covering most texts first.
+    """
+    similar = _SIMILAR if similar is None else similar
+    rows: dict[str, list[int]] = {}
+    for r, s in enumerate(sets):
+        for p, k in s.items():
+            if k >= 2:
+                rows.setdefault(p, []).append(r)
+    cands = sorted((p for p, v in rows.items() if len(v) >= min_count), key=lambda p: (-len(rows[p]), p))
+    cands = cands[:max_phrases]
+    if not cands:
+        return []
+    vecs = np.asarray(embed(cands), dtype=np.float32) if embed is not None else np.eye(len(cands), dtype=np.float32)
+    heads: list[int] = []
+    members: list[list[int]] = []
+    for i in range(len(cands)):
+        if heads:
+            sim = vecs[heads] @ vecs[i]
+            j = int(np.argmax(sim))
+            if sim[j] >= similar:
+                members[j].append(i)
+                continue
+        heads.append(i)
+        members.append([i])
+    out = []
+    for h, ms in zip(heads, members):
+        r = np.unique(np.concatenate([np.asarray(rows[cands[m]], dtype=np.int64) for m in ms]))
+        out.append((cands[h], r))
+    out.sort(key=lambda t: -len(t[1]))
+    return out
+
+
+def _key_phrases(families: Sequence[tuple[str, np.ndarray]], n: int, max_k: int,
+                 min_count: int) -> list[tuple[str, np.ndarray]]:
+    """Phrase families that cover most of ``n`` texts, picked greedily (a set cover).
+
+    Each round takes the family said by the most texts that no family picked
+    so far covers, while that is ``min_count`` texts or more: 物流快 and
+    屏幕有划痕 both win in a node of reviews that say one or the other, a
+    phrase that only repeats texts already covered does not.
+
+    >>> fams = [("物流快", np.arange(9)), ("屏幕有划痕", np.arange(5, 11)), ("发货快", np.arange(0, 4))]
+    >>> [(p, len(rows)) for p, rows in _key_phrases(fams, 12, 5, 2)]
+    [('物流快', 9), ('屏幕有划痕', 6)]
+    """
+    covered = np.zeros(n, dtype=bool)
+    left = list(families)
+    chosen: list[tuple[str, np.ndarray]] = []
+    while left and len(chosen) < max_k:
+        gains = [int((~covered[r]).sum()) for _, r in left]
+        j = int(np.argmax(gains))
+        if gains[j] < min_count:
+            break
+        chosen.append(left.pop(j))
+        covered[chosen[-1][1]] = True
+    return chosen
+
+
+def _phrase_split(y: np.ndarray, members: np.ndarray, phrase_sets: _LazyPhrases, max_k: int, min_size: int,
+                  rng: np.random.RandomState, embed: Any = None) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    """Groups of a node built around its key phrases: labels, centroids and the phrase of each group.
+
+    The key phrase families of a sample of the node's texts
+    (:func:`_phrase_families`) are picked by :func:`_key_phrases`; a text
+    that says several goes to the nearest of their centres, each centre is
+    the mean of its texts, and every text of the node (saying a phrase or
+    not) then goes to its nearest centre, the rule ``transform`` applies.
+    Groups smaller than ``min_size`` join their nearest sibling. ``None``
+    when fewer than two families qualify.
+    """
+    m = len(members)
+    if m < 2 * max(min_size, 2) or max_k < 2:
+        return None
+    pos = np.sort(rng.choice(m, _SEED_SAMPLE, replace=False)) if m > _SEED_SAMPLE else np.arange(m)
+    sets = phrase_sets.get(members[pos])
+    scale = m / len(pos)
+    need = max(3, int(math.ceil(min_size / scale)), int(math.ceil(_SEED_SHARE * len(pos))))
+    chosen = _key_phrases(_phrase_families(sets, embed), len(pos), max_k, need)
+    if len(chosen) < 2:
+        return None
+    ys = y[pos]
+    cents = np.vstack([ys[r].mean(axis=0) for _, r in chosen]).astype(np.float32)
+    # a text that says several phrases goes to the nearest of their centres
+    owner = np.full(len(pos), -1, dtype=np.int64)
+    best = np.full(len(pos), -np.inf)
+    score = ys @ cents.T - 0.5 * (cents * cents).sum(axis=1)[None, :]
+    for j, (_, r) in enumerate(chosen):
+        better = score[r, j] > best[r]
+        owner[r[better]] = j
+        best[r[better]] = score[r[better], j]
+    cents = np.vstack([ys[owner == j].mean(axis=0) for j in range(len(chosen))]).astype(np.float32)
+    names = [p for p, _ in chosen]
+    labels = _nearest(y, cents)
+    labels, cents, names = _merge_small(y, labels, cents, min_size, names)
+    if len(cents) < 2:
+        return None
+    return labels, cents, _central_names(ys, labels[pos], cents, sets, names)
+
+
+def _central_names(ys: np.ndarray, labels: np.ndarray, cents: np.ndarray, sets: Sequence[Mapping[str, int]],
+                   names: list[str]) -> list[str]:
+    """The phrase each group's central texts say most (its seed phrase unless another is said more).
+
+    Among the fifth of a group's (sampled) texts nearest its centre (at
+    least 20), the multi-word phrase said most names it (on a tie the seed
+    phrase, else the longer); the name is then lengthened to a phrase containing it that a quarter as many
+    of those texts say (收货地址 → 修改收货地址). Sibling names stay distinct;
+    ``""`` (named later, like a k-means group) where no phrase is said by
+    ``_CENTRAL`` of the central texts.
+
+    >>> ys = np.array([[1.0, 0.0]] * 4 + [[0.0, 1.0]] * 4)
+    >>> sets = [{"屏幕清晰": 2}] * 3 + [{"屏幕大": 2}] + [{"收货地址": 2, "修改收货地址": 3}] * 3 + [{"收货地址": 2}]
+    >>> _central_names(ys, np.array([0] * 4 + [1] * 4), np.eye(2), sets, ["屏幕大", "收货地址"])
+    ['屏幕清晰', '修改收货地址']
+    """
+    out: list[str] = []
+    for j, seed in enumerate(names):
+        rows = np.where(labels == j)[0]
+        if not len(rows):
+            out.append(seed)
+            continue
+        near = rows[np.argsort(-(ys[rows] @ cents[j]))[:max(20, len(rows) // 5)]]
+        counts: dict[str, int] = {}
+        for r in near:
+            for p, k in sets[r].items():
+                if k >= 2:
+                    counts[p] = counts.get(p, 0) + 1
+        name = seed
+        if counts:
+            best = max(counts, key=lambda p: (counts[p], len(p), p))
+            if counts[best] < _CENTRAL * len(near):   # its central texts share no phrase: name it later
+                out.append("")
+                continue
+            if counts.get(seed, 0) < counts[best]:
+                name = best
+            longer = [p for p in counts if name in p and p != name and counts[p] >= 0.25 * counts.get(name, 0)]
+            if longer:
+                name = max(longer, key=lambda p: (counts[p], len(p), p))
+        if name in out:
+            name = seed if seed not in out else ""
+        out.append(name)
+    return out
+
+
+def _merge_small(y: np.ndarray, labels: np.ndarray, cents: np.ndarray, min_size: int,
+                 names: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Groups smaller than ``min_size`` merged into their nearest sibling, smallest first."""
+    names = list(names) if names is not None else [""] * len(cents)
+    labels = labels.copy()
+    cents = cents.copy()
+    while len(cents) > 1:
+        sizes = np.bincount(labels, minlength=len(cents))
+        j = int(np.argmin(sizes))
+        if sizes[j] >= min_size:
+            break
+        d = ((cents - cents[j]) ** 2).sum(axis=1)
+        d[j] = np.inf
+        t = int(np.argmin(d))
+        labels[labels == j] = t
+        labels[labels > j] -= 1
+        cents = np.delete(cents, j, axis=0)
+        del names[j]
+        t = t - (t > j)
+        cents[t] = y[labels == t].mean(axis=0)
+    return labels, cents, names
 
 
 # A group none of whose topic words is used by this share of its texts (and distinctively so) is diffuse.
