@@ -33,6 +33,9 @@ car 0.549 / 0.524 / 0.520 (1.47x / 1.32x / 1.39x), cosmetics 0.647 / 0.637 / 0.6
 
 Level-2 nodes are printed with their label, size and two central texts, so
 label quality can be judged (models/topics/README.md keeps the judged lists).
+The texts are the node's examples: its most central texts that write the
+label (degree words aside) first, so they show what the label counts; a
+catch-all shows its most central texts.
 ``--split kmeans`` runs the tree with k-means below level 1 (the behaviour
 before the phrase-built groups of 2026-11-22 23:00) for comparison: level 1
 is the same; 100k fit 21.6 s CPU (kmeans) vs 27-31 s CPU (phrases), ~790 MB.

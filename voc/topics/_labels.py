@@ -11,7 +11,9 @@ Inside a phrase, degree and linking adverbs are dropped and a degree word
 glued to its adjective is cut off (物流也非常快 → 物流快, 发货很慢 → 发货慢),
 so the many ways of saying one thing count as one phrase; negations stay
 (退款一直没到账 → 退款没到账), and no phrase starts on a predicate right after
-a negation (不支持群发 never yields 支持群发). Generic words (图片, 人生, 楼主, 朋友 …) are
+a negation (不支持群发 never yields 支持群发) nor on a vague word (问客服,
+牌子的洗发水). :func:`opposed` tells phrases that say opposite things
+(待机时间长 / 待机时间短), which never share a family below level 1. Generic words (图片, 人生, 楼主, 朋友 …) are
 never a label alone, though a phrase may start with them (图片与实物不符);
 broad words (质量, 服务, 效果) need a second word.
 
@@ -48,7 +50,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["GENERIC_WORDS", "PhraseTable", "attach", "clause_strings", "compose", "phrases_of"]
+__all__ = ["GENERIC_WORDS", "PhraseTable", "attach", "clause_strings", "compose", "opposed", "opposites",
+           "phrases_of", "says"]
 
 MAX_CHARS = 8
 MAX_WORDS = 4
@@ -66,7 +69,7 @@ _BROAD_ALONE = frozenset("孩子 宝宝 时间 价值 实用 材料 各种 所�
 
 # Words that only intensify or link inside a phrase: dropped there, so "物流也很快" and "物流非常快"
 # both count as 物流快, and "退款一直没到账" as 退款没到账 (negations stay).
-_INNER_DROP = frozenset("很 太 非常 特别 比较 挺 蛮 超 超级 十分 相当 极其 有点 有些 更 最 也 都 还 就 又 真 真的 "
+_INNER_DROP = frozenset("就是 很 太 非常 特别 比较 挺 蛮 超 超级 十分 相当 极其 有点 有些 更 最 也 都 还 就 又 真 真的 "
                         "实在 确实 已经 总是 一直 老是 还是 居然 竟然 简直 稍微 略 较 好像 似乎 有些许".split())
 # Question words that open a consultation phrase (什么时候发货, 怎么截屏, 如何申请退货), in one spelling each;
 # modal verbs right after them are dropped there (什么时候能发货 → 什么时候发货).
@@ -80,10 +83,83 @@ _NO_END = frozenset("收到 收 穿 洗 用 买 购买 拿到 到手 看 吃 感
 _LIGHT_VERBS = frozenset("申请 办理 进行 弄 搞 做 办 开 查 改".split())
 # Negations: a predicate right after one is never the start of a phrase (不支持群发 ≠ 支持群发).
 _NEGATION = frozenset("不 没 没有 无 未 别 不能 不会 不太 不够 并不 从不 从未".split())
+# Words that make a vague start: 牌子的洗发水 says no more than 洗发水, 问客服 no more than 客服.
+_VAGUE_START = frozenset("问 找 牌子 品牌 这款 那款".split())
 # Counted amounts (三个, 一条, 两斤): never a partner in a joined label (三个火龙果).
 _NUMERAL = re.compile(r"^[\d一二三四五六七八九十两几半每]+[个只条件斤箱盒瓶袋本次天块元]?$")
+# One-character adjectives a degree word is glued to even where the tagger calls the pair a noun (太差).
+_ONE_CHAR_ADJ = frozenset("差好快慢贵大小多少烂棒")
 # only prefixes that never start a word of their own (not 更/最/超: 更新, 最后, 超市)
 _DEGREE_PREFIX = ("非常", "特别", "比较", "超级", "十分", "相当", "有点", "很", "太", "挺", "蛮")
+
+
+# Opposite predicates: phrases that differ by one of these say opposite things (待机时间长 / 待机时间短).
+_ANTONYMS = (("长", "短"), ("快", "慢"), ("好", "差"), ("好", "坏"), ("大", "小"), ("高", "低"), ("多", "少"),
+             ("贵", "便宜"), ("新", "旧"), ("强", "弱"), ("厚", "薄"), ("硬", "软"), ("轻", "重"), ("早", "晚"),
+             ("真", "假"), ("正品", "假"), ("清晰", "模糊"), ("流畅", "卡"), ("满意", "失望"), ("亮", "暗"))
+# Words whose characters are no predicate (快递 is not 快, 小哥 not 小): masked before looking for opposites.
+_NOT_PREDICATE = ("快递", "大家", "小哥", "小孩", "小时", "大小", "长短", "多少", "好评", "差评", "差价", "高端",
+                  "小米", "长城", "好友", "真的", "正品", "假货", "卡片", "信用卡", "会员卡", "好处", "大概", "早上",
+                  "晚上", "重新", "新鲜", "多久")
+_NEG_CHARS = "不没无未"
+_DROP_RE = re.compile("|".join(sorted(_INNER_DROP | set(_DEGREE_PREFIX), key=len, reverse=True)))
+_CLAUSE_RE = re.compile(r"[\s，,。.!！?？~～、；;：:…]+")
+
+
+def opposed(a: str, b: str) -> bool:
+    """Whether two phrases say opposite things: one negated and not the other, or antonym predicates.
+
+    Phrases of one topic that differ this way never join one family
+    (待机时间长 and 待机时间短, 物流快 and 物流慢, 有赠品 and 没有赠品).
+
+    >>> opposed("待机时间长", "电池待机时间短"), opposed("物流快", "快递慢"), opposed("物流快", "送货快")
+    (True, True, False)
+    >>> opposed("支持短信群发", "不支持短信群发"), opposed("快递小哥", "快递员")
+    (True, False)
+    """
+    pa, pb = a, b
+    for w in _NOT_PREDICATE:
+        pa, pb = pa.replace(w, "\x00"), pb.replace(w, "\x00")
+    if any(c in pa for c in _NEG_CHARS) != any(c in pb for c in _NEG_CHARS):
+        return True
+    for x, y in _ANTONYMS:
+        for u, v in ((pa, pb), (pb, pa)):
+            if x in u and y in v and x not in v and y not in u:
+                return True
+    return False
+
+
+def opposites(predicate: str) -> list[str]:
+    """Ways of saying the opposite of ``predicate`` (差 → 好, 不错; 快 → 慢; 有 → 没有).
+
+    >>> opposites("差"), opposites("慢")
+    (['好', '不差', '没差', '不错'], ['快', '不慢', '没慢'])
+    """
+    out = [predicate.replace(x, y) if x in predicate else predicate.replace(y, x)
+           for x, y in _ANTONYMS if (x in predicate) != (y in predicate)]
+    out = [o for o in dict.fromkeys(out) if o != predicate]
+    if predicate[:1] in _NEG_CHARS:
+        out.append(predicate.lstrip(_NEG_CHARS + "有"))
+    else:
+        out += ["不" + predicate, "没" + predicate]
+    if predicate.endswith(("差", "坏")):
+        out.append("不错")
+    return [o for o in out if o]
+
+
+def says(text: str, phrase: str) -> bool:
+    """Whether ``text`` writes ``phrase``, degree and linking words aside (物流快 in "物流也很快").
+
+    >>> says("物流也很快，东西不错", "物流快"), says("物流慢", "物流快"), says("能改下收货地址吗", "收货地址")
+    (True, False, True)
+    >>> says("屏幕有划痕，太失望了", "屏幕有划痕失望")   # within one clause
+    False
+    """
+    if not phrase:
+        return False
+    if phrase in text:
+        return True
+    return any(phrase in _DROP_RE.sub("", c) for c in _CLAUSE_RE.split(text.lower()))
 
 
 GENERIC_WORDS = _STOP_HEADS | _GENERIC_ALONE  # never keywords
@@ -240,11 +316,15 @@ def _compact(w: str, p: str) -> tuple[str, str]:
 
     >>> _compact("很慢", "d"), _compact("很多", "m"), _compact("好看", "a"), _compact("更新", "v")
     (('慢', 'a'), ('多', 'a'), ('好看', 'a'), ('更新', 'v'))
+    >>> _compact("太差", "n"), _compact("太阳", "n")
+    (('差', 'a'), ('太阳', 'n'))
     """
     if p.startswith(("d", "m", "a", "v", "z")):
         for pre in _DEGREE_PREFIX:
             if w.startswith(pre) and 0 < len(w) - len(pre) <= 2:
                 return w[len(pre):], "a"
+    elif len(w) == 2 and w[0] in "很太挺超" and w[1] in _ONE_CHAR_ADJ:   # 太差 tagged as a noun
+        return w[1], "a"
     return w, p
 
 
@@ -271,6 +351,8 @@ def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[s
             continue
         if (not ok[i] or (len(cl[i][0]) < 2 and not cl[i][1].startswith("n"))
                 or cl[i][1].startswith("v") and cl[i][0][-1] in "完过"):  # 洗完头发 says when, not what
+            continue
+        if cl[i][0] in _VAGUE_START:
             continue
         if i and cl[i - 1][0] in _NEGATION and cl[i][1].startswith(("v", "a")):
             continue  # 不支持群发 says the opposite of 支持群发: no phrase starts on a negated predicate

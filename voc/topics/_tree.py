@@ -18,7 +18,8 @@ from .._input import as_text, as_texts, is_missing
 from .._types import Document, Opinion
 from ..errors import ConfigError, InputError, NotFittedError
 from ._features import Featurizer, LocalEncoder, _l2
-from ._labels import GENERIC_WORDS, PhraseTable, attach, clause_strings, compose, phrases_of
+from ._labels import (GENERIC_WORDS, PhraseTable, attach, clause_strings, compose, opposed, opposites, phrases_of,
+                      says)
 from ._text import Analyzer
 
 __all__ = ["OTHER_LABEL", "TopicNode", "TopicTree"]
@@ -633,6 +634,14 @@ class TopicTree:
                                     said, ends, [pool_clauses[k] for k in member[i].indices])
                 if joined is not None and joined not in used:
                     labels[i] = joined
+            if (deep and ranked and (p in diffuse or labels.get(p) == _SCATTERED)
+                    and max(_said_share([pool_clauses[k] for k in member[i].indices], labels[i]),
+                            sum(labels[i] in pool_sets[k] for k in member[i].indices) / max(int(n_in[i]), 1))
+                    < _LABEL_SAID):
+                # a group of a scattered theme whose name a handful of its texts say (手机闪光灯 over 763
+                # lines): the name would mislead, so it is named as the catch-all it is
+                diffuse.add(i)
+                labels[i] = _diffuse_label(labels.get(p, ""), keywords[i], used - set(ancestors))
         category = self._anchor_categories(labels, keywords)
         if not self.anchor:  # anchored level-1 labels already name the category
             _name_by_majority(labels, members, self._children, self._other, diffuse, focus)
@@ -644,7 +653,7 @@ class TopicTree:
                 parent=None if self._parent[i] < 0 else int(self._parent[i]),
                 label=labels[i], keywords=tuple(keywords[i]), size=int(len(m)),
                 share=float(len(m) / max(self._total, 1)),
-                examples=tuple(self._examples(i, m, x, texts)),
+                examples=tuple(self._examples(i, m, x, texts, labels[i])),
                 sentiment=_mix(senti[m]) if senti is not None and len(m) else {},
                 children=tuple(self._children[i + 1]), is_other=bool(self._other[i]),
                 category=category.get(i, ""),
@@ -695,7 +704,13 @@ class TopicTree:
                 out[i] = out[int(self._parent[i])]
         return out
 
-    def _examples(self, i: int, m: np.ndarray, x: np.ndarray, texts: list[str]) -> list[str]:
+    def _examples(self, i: int, m: np.ndarray, x: np.ndarray, texts: list[str], label: str = "") -> list[str]:
+        """The node's most central readable texts, those that say its label first.
+
+        A text says the label when the label's phrase is written in it, degree
+        and linking words aside (物流快 in "物流也很快"); the label of a
+        catch-all ("…·其他") says nothing, so its examples are the central texts.
+        """
         if self.n_examples == 0 or len(m) == 0:
             return []
         if self._other[i]:
@@ -707,6 +722,8 @@ class TopicTree:
         sim = y @ (c / (np.linalg.norm(c) + 1e-12))
         lengths = np.array([len(texts[j]) for j in cand])
         sim = sim - 0.2 * ((lengths < 6) | (lengths > 80))  # readable examples first
+        if label and OTHER_LABEL not in label:
+            sim = sim + 2.0 * np.array([says(texts[j], label) for j in cand])  # texts saying the label first
         out: list[str] = []
         for j in cand[np.argsort(-sim)]:
             t = texts[j].strip()
@@ -1094,6 +1111,21 @@ _FOCUSED = 0.3
 _SCATTERED = "其他话题"
 
 
+# A group of a catch-all theme whose label fewer than this share of its texts say is a catch-all too.
+_LABEL_SAID = 0.03
+
+
+def _said_share(clauses: Sequence[Sequence[str]], label: str) -> float:
+    """Share of texts (given as their :func:`clause_strings`) that write ``label`` in one clause.
+
+    >>> _said_share([["物流快", "屏幕大"], ["物流慢"], ["手机闪光灯坏了"], []], "物流快")
+    0.25
+    """
+    if not clauses:
+        return 0.0
+    return sum(1 for cl in clauses if any(label in c for c in cl)) / len(clauses)
+
+
 def _diffuse_label(parent: str, keywords: list[str], used: set[str]) -> str:
     """The honest name of a catch-all node: "<parent>·其他", 其他话题 at level 1, or 其他·<keyword>.
 
@@ -1151,13 +1183,16 @@ class _LazyPhrases:
         self.texts = texts
         self.analyzer = analyzer
         self.cache: dict[int, dict[str, int]] = {}
+        self.ends: dict[str, str] = {}   # part of speech of each candidate's last word
 
     def get(self, idx: np.ndarray) -> list[dict[str, int]]:
         todo = [int(j) for j in idx if int(j) not in self.cache]
         if todo:
             stop = self.analyzer.stopwords
             for j, tags in zip(todo, self.analyzer.tag([self.texts[j] for j in todo])):
-                self.cache[j] = phrases_of(tags, stop)
+                self.cache[j] = phrases_of(tags, stop, self.ends)
+                for w, pos in tags:   # single words too (相信: v), for _with_predicate
+                    self.ends.setdefault(w.strip().lower(), pos)
         return [self.cache[int(j)] for j in idx]
 
 
@@ -1169,7 +1204,9 @@ def _phrase_families(sets: Sequence[Mapping[str, int]], embed: Any, *, min_count
     修改发票; not the bare 屏幕) said by ``min_count`` texts or more; each,
     commonest first, joins the family whose head phrase it resembles most
     when their ``embed`` vectors' cosine is at least ``similar`` (送货快 and
-    快递快 join 物流快), else heads a family of its own. Returns each family's
+    快递快 join 物流快) and it does not say the opposite of its head
+    (:func:`~voc.topics._labels.opposed`: 待机时间短 never joins 待机时间长; it
+    tries the next most similar family), else heads a family of its own. Returns each family's
     head phrase (its commonest) with the texts that say any of its phrases,
     families covering most texts first.
     """
@@ -1187,12 +1224,18 @@ def _phrase_families(sets: Sequence[Mapping[str, int]], embed: Any, *, min_count
     heads: list[int] = []
     members: list[list[int]] = []
     for i in range(len(cands)):
+        home = -1
         if heads:
             sim = vecs[heads] @ vecs[i]
-            j = int(np.argmax(sim))
-            if sim[j] >= similar:
-                members[j].append(i)
-                continue
+            for j in np.argsort(-sim):   # the most similar family that does not say the opposite
+                if sim[j] < similar:
+                    break
+                if not opposed(cands[heads[j]], cands[i]):
+                    home = int(j)
+                    break
+        if home >= 0:
+            members[home].append(i)
+            continue
         heads.append(i)
         members.append([i])
     out = []
@@ -1267,11 +1310,15 @@ def _phrase_split(y: np.ndarray, members: np.ndarray, phrase_sets: _LazyPhrases,
     labels, cents, names = _merge_small(y, labels, cents, min_size, names)
     if len(cents) < 2:
         return None
-    return labels, cents, _central_names(ys, labels[pos], cents, sets, names)
+    all_texts = getattr(phrase_sets, "texts", None)
+    texts = [all_texts[int(j)] for j in members[pos]] if all_texts is not None else None
+    return labels, cents, _central_names(ys, labels[pos], cents, sets, names, getattr(phrase_sets, "ends", None),
+                                         texts)
 
 
 def _central_names(ys: np.ndarray, labels: np.ndarray, cents: np.ndarray, sets: Sequence[Mapping[str, int]],
-                   names: list[str]) -> list[str]:
+                   names: list[str], ends: Mapping[str, str] | None = None,
+                   texts: Sequence[str] | None = None) -> list[str]:
     """The phrase each group's central texts say most (its seed phrase unless another is said more).
 
     Among the fifth of a group's (sampled) texts nearest its centre (at
@@ -1309,10 +1356,101 @@ def _central_names(ys: np.ndarray, labels: np.ndarray, cents: np.ndarray, sets: 
             longer = [p for p in counts if name in p and p != name and counts[p] >= 0.25 * counts.get(name, 0)]
             if longer:
                 name = max(longer, key=lambda p: (counts[p], len(p), p))
+            if ends is not None:
+                name = _with_predicate(name, rows, sets, ends, texts)
         if name in out:
             name = seed if seed not in out else ""
         out.append(name)
     return out
+
+
+# A name (京东快递, 裤子质量) takes the predicate this share of the group's texts saying it write with it.
+_PREDICATE_SHARE = 0.08
+
+
+def _with_predicate(name: str, rows: np.ndarray, sets: Sequence[Mapping[str, int]], ends: Mapping[str, str],
+                    texts: Sequence[str] | None = None) -> str:
+    """A bare name followed by what the group's texts say of it: 京东快递 → 京东快递给力, 裤子质量 → 裤子质量好.
+
+    When ``name`` ends on a noun, the commonest phrase of the group that
+    starts with it and ends on a predicate (adjective, verb, idiom), or
+    that is a verb followed by it (相信华为手机), names
+    the group instead, if at least three texts and ``_PREDICATE_SHARE`` of
+    those that say the name write it; a predicate of the opposite sense said
+    about as often (好 and 差, in ``texts`` when given: 好 is no phrase of
+    its own) leaves the name as it is.
+
+    >>> sets = [{"裤子质量": 2, "裤子质量差": 3}] * 3 + [{"裤子质量": 2}] * 5
+    >>> ends = {"裤子质量": "n", "裤子质量差": "a"}
+    >>> _with_predicate("裤子质量", np.arange(8), sets, ends)
+    '裤子质量差'
+    >>> _with_predicate("裤子质量", np.arange(6), sets[:1] + sets[3:], ends)
+    '裤子质量'
+    >>> texts = ["裤子质量差"] * 3 + ["裤子质量很好"] * 3 + ["裤子"] * 2
+    >>> _with_predicate("裤子质量", np.arange(8), sets, ends, texts)
+    '裤子质量'
+    """
+    if not ends.get(name, "").startswith(_NOUN_TAGS) or name.startswith(_QUESTIONS):
+        return name
+    said = 0
+    counts: dict[str, int] = {}
+    signs: dict[str, int] = {}
+    for r in rows:
+        s = sets[r]
+        if name not in s:
+            continue
+        said += 1
+        for p in s:
+            if p == name or name not in p:
+                continue
+            if (p.startswith(name) and ends.get(p, "").startswith(_PRED_TAGS)
+                    or p.endswith(name) and ends.get(p[:-len(name)], "").startswith("v")):   # 相信 + 华为手机
+                counts[p] = counts.get(p, 0) + 1
+    if texts is not None:   # verdicts the phrases leave out (好用, 不错 are no topic words): 清扬洗发水好用
+        for sign, words in ((1, _GOOD), (-1, _BAD)):
+            for w in words:
+                k = sum(1 for r in rows if name in sets[r] and _says_verdict(texts[r], name + w))
+                if k:
+                    counts[name + w] = k
+                    signs[name + w] = sign
+    if not counts:
+        return name
+    best = max(counts, key=lambda p: (counts[p], -len(p), p))
+    sign = signs.get(best, 0)
+    if sign:
+        other = _BAD if sign > 0 else _GOOD
+        said_opp = sum(1 for r in rows if name in sets[r] and any(_says_verdict(texts[r], name + w) for w in other))
+        if counts[best] < max(3, _PREDICATE_SHARE * said) or said_opp >= 0.5 * counts[best]:
+            return name
+        return best
+    if counts[best] < max(3, _PREDICATE_SHARE * said):
+        return name
+    if any(opposed(best, p) and counts[p] >= 0.5 * counts[best] for p in counts if p != best):
+        return name   # texts split on it (好 / 差): the name alone is the honest label
+    if texts is not None:
+        opp = [name + o for o in opposites(best[len(name):])] if best.startswith(name) else []
+        said_opp = sum(1 for r in rows if name in sets[r] and any(says(texts[r], o) for o in opp))
+        if said_opp >= 0.5 * counts[best]:
+            return name
+    return best
+
+
+# Verdicts on a named product or service, by sign (the phrases leave these generic words out).
+_GOOD = ("好用", "不错", "好", "满意", "放心", "靠谱", "给力", "态度好", "服务好", "值得信赖")
+_BAD = ("差", "垃圾", "不好", "不行", "失望", "态度差", "服务差", "坑人", "不靠谱")
+
+
+def _says_verdict(text: str, phrase: str) -> bool:
+    """``text`` says ``phrase`` as a statement (京东客服好吗 asks, it does not say 京东客服好)."""
+    if not says(text, phrase):
+        return False
+    k = text.find(phrase)
+    return k < 0 or text[k + len(phrase): k + len(phrase) + 1] not in ("吗", "么", "不", "用")
+
+
+_QUESTIONS = ("什么", "怎么", "如何", "多久", "为什么", "哪里")
+_NOUN_TAGS = ("n", "vn", "nz", "eng", "j", "nr", "ns", "nt", "ng")
+_PRED_TAGS = ("a", "v", "i", "l", "z", "d")
 
 
 def _merge_small(y: np.ndarray, labels: np.ndarray, cents: np.ndarray, min_size: int,
