@@ -1676,20 +1676,7 @@ def _split(y: np.ndarray, max_k: int, min_size: int, rng: np.random.RandomState,
             km = KMeans(best_k, n_init=3 if level == 1 else 1, max_iter=150 if level == 1 else 80,
                         random_state=seed).fit(y)
         labels, cents = km.labels_.astype(np.int64), km.cluster_centers_.astype(np.float32)
-    # merge groups smaller than min_size into their nearest sibling, smallest first
-    while len(cents) > 1:
-        sizes = np.bincount(labels, minlength=len(cents))
-        j = int(np.argmin(sizes))
-        if sizes[j] >= min_size:
-            break
-        d = ((cents - cents[j]) ** 2).sum(axis=1)
-        d[j] = np.inf
-        t = int(np.argmin(d))
-        labels[labels == j] = t
-        labels[labels > j] -= 1
-        cents = np.delete(cents, j, axis=0)
-        t = t - (t > j)
-        cents[t] = y[labels == t].mean(axis=0)
+    labels, cents, _ = _merge_small(y, labels, cents, min_size)
     if len(cents) == 1:
         return one
     return labels, cents
