@@ -19,7 +19,10 @@ Spark and Dask run in this process's children (JVM, worker processes): wall-cloc
 
 Results (2026-11-22, 2 shared cores, steps sentiment,emotion,opinions unless said):
 
-    1,000,000 rows, mean 62 chars
+    1,000,000 rows, mean 62 chars (evening run, retrained sentiment model; another job shared the machine)
+    cli              743.6 s    1,345 rows/s   1,356 rows/CPU-s   569 MB   999,479 + 521 = 1,000,000
+    cli (sentiment)  255.4 s    3,915 rows/s   4,151 rows/CPU-s   348 MB   999,479 + 521 = 1,000,000
+    1,000,000 rows, earlier the same day
     cli              712.9 s    1,403 rows/s   1,410 rows/CPU-s   563 MB   999,479 + 521 = 1,000,000
     cli (sentiment)  252.1 s    3,967 rows/s   4,002 rows/CPU-s   346 MB   999,479 + 521 = 1,000,000
     100,000 rows
