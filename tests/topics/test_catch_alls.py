@@ -94,6 +94,13 @@ def test_a_theme_is_named_after_the_child_holding_most_of_its_texts():
     # nor is it named after a catch-all child
     _name_by_majority(labels, members, children, other, {1}, {0: 0.2})
     assert labels[0] == "洗发水"
+    # the largest of several children names it from 40% of the texts on, not below
+    for big, expected in ((42, "相信京东、洗发水"), (38, "洗发水")):
+        rest = (100 - big) // 2
+        members = [np.arange(100), np.arange(big), np.arange(big, big + rest), np.arange(big + rest, 100)]
+        labels = {0: "洗发水", 1: "相信京东", 2: "物流快", 3: "头发柔顺"}
+        _name_by_majority(labels, members, [[0], [1, 2, 3], [], [], []], np.zeros(4, bool), set(), {0: 0.2})
+        assert labels[0] == expected
 
 
 def test_the_word_all_texts_say_beats_a_rare_phrase_even_inside_the_parents_label():

@@ -137,8 +137,8 @@ class TopicTree:
     centroids it was merged from (texts route as before); catch-alls are
     labelled as such ("<parent>·其他", or 其他话题 for a scattered level-1
     theme) rather than with a word a few of their texts use. A level-1 theme
-    whose own phrases each cover a minority while one child holds most of its
-    texts is named after that child first ("京东商城、头发").
+    whose own phrases each cover a minority while one child holds 40% of its
+    texts is named after that child first ("相信京东、洗发水").
 
     Parameters
     ----------
@@ -1109,6 +1109,8 @@ _DIFFUSE = 0.08
 # A level-1 node whose commonest distinctive phrase covers this share is about that phrase, whatever its children.
 _FOCUSED = 0.3
 _SCATTERED = "其他话题"
+# ... and is named after its largest child first when that child holds this share of its texts.
+_MAJORITY = 0.4
 
 
 # A group of a catch-all theme whose label fewer than this share of its texts say is a catch-all too.
@@ -1147,13 +1149,13 @@ def _diffuse_label(parent: str, keywords: list[str], used: set[str]) -> str:
 
 def _name_by_majority(labels: dict[int, str], members: list[np.ndarray], children: list[list[int]],
                       other: np.ndarray, diffuse: set[int], focus: dict[int, float]) -> None:
-    """A level-1 node most of whose texts sit in one child is named after that child first.
+    """A level-1 node whose largest child dominates it is named after that child first.
 
     A theme whose phrases are each shared by a minority of its texts (below
-    ``_FOCUSED``: "洗发水") while one
-    child holds most of its texts ("京东快递") reads "京东快递、洗发水", so the
-    label says what most of its texts are about. Level-1 nodes are the root's
-    children (``children[0]``); labels change in place.
+    ``_FOCUSED``: "洗发水") while one child holds at least ``_MAJORITY`` of
+    its texts ("相信京东") reads "相信京东、洗发水", so the label says what
+    most of its texts are about. Level-1 nodes are the root's children
+    (``children[0]``); labels change in place.
     """
     for i in children[0]:
         kids = [c for c in children[i + 1] if not other[c]]
@@ -1161,7 +1163,7 @@ def _name_by_majority(labels: dict[int, str], members: list[np.ndarray], childre
             continue
         big = max(kids, key=lambda c: len(members[c]))
         own, theirs = labels[i], labels[big]
-        if (len(members[big]) >= 0.5 * len(members[i]) and big not in diffuse and focus.get(i, 1.0) < _FOCUSED
+        if (len(members[big]) >= _MAJORITY * len(members[i]) and big not in diffuse and focus.get(i, 1.0) < _FOCUSED
                 and own not in theirs and theirs not in own):
             labels[i] = f"{theirs}、{own}"
 
