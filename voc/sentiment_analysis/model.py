@@ -47,7 +47,7 @@ from ..errors import ConfigError, InputError, ModelLoadError
 from . import _features as F
 from ._tools import ModelBase
 from .lexicon import ASCII_LOWER
-from .rules import apply_rules_spans
+from .rules import RuleEffects, apply_rules_spans
 
 __all__ = ["SentimentModel", "map_labels"]
 
@@ -533,13 +533,12 @@ class SentimentModel(ModelBase):
         Wf = st.W.take(ids, axis=0).astype(np.float64)
         wp = Wf[:, 0] * mult
         # cumsum adds left to right, as np.bincount does (np.sum would add pairwise)
-        zp = float(st.bias[0]) + (float(np.cumsum(wp)[-1]) if len(wp) else 0.0) + sum(w for _, _, w in extras)
+        zp = float(st.bias[0]) + (float(np.cumsum(wp)[-1]) if len(wp) else 0.0)
         zs = 0.0
         if st.has_neutral:
             ws = Wf[:, 1] * mult_s
             zs = float(st.bias[1]) + (float(np.cumsum(ws)[-1]) if len(ws) else 0.0)
-            zs -= sum(abs(w) for _, _, w in extras)
-        P, k = _one_text_probs(st, zp, zs, fx.neutral if fx is not None else 0.0)
+        P, k = _one_text_probs(st, zp, zs, fx)
         if probs:
             return np.array(P)
         cal = st.cal
@@ -596,12 +595,11 @@ class SentimentModel(ModelBase):
             mult = mult_s = repeat(scale)
         wp = list(map(mul, map(Wp.__getitem__, f_id), mult))
         # reduce(add, ..., 0.0): left to right from 0.0, as np.bincount sums (builtin sum may compensate)
-        zp = float(st.bias[0]) + reduce(add, wp, 0.0) + sum(w for _, _, w in extras)
+        zp = float(st.bias[0]) + reduce(add, wp, 0.0)
         zs = 0.0
         if st.has_neutral:
             zs = float(st.bias[1]) + reduce(add, map(mul, map(Ws.__getitem__, f_id), mult_s), 0.0)
-            zs -= sum(abs(w) for _, _, w in extras)
-        P, k = _one_text_probs(st, zp, zs, fx.neutral if fx is not None else 0.0)
+        P, k = _one_text_probs(st, zp, zs, fx)
         if probs:
             return np.array(P)
         cal = st.cal
@@ -847,10 +845,17 @@ def _evidence_one(text: str, p: list[int], a_p: float, wp: np.ndarray, n_char: i
 
 
 def _one_text_probs(st: _Fitted, zp: float, zs: float,
-                    neutral: float = 0.0) -> tuple[tuple[float, float, float], int]:
+                    fx: RuleEffects | None) -> tuple[tuple[float, float, float], int]:
     """(P(negative), P(neutral), P(positive)) of one text from its positive and subjective
-    sums and the rules' neutral shift (``zs`` and ``neutral`` unused without a neutral
-    class), and the index of the largest; the vectorised path's calibration, number for number."""
+    feature sums (bias included) and the rules' effects: lexicon contributions add to the
+    positive sum and lower the subjective one, the neutral shift moves P(neutral) (``zs``
+    unused without a neutral class). Also the index of the largest; the vectorised path's
+    calibration, number for number."""
+    neutral = 0.0
+    if fx is not None:
+        zp += sum(w for _, _, w in fx.extra)
+        zs -= sum(abs(w) for _, _, w in fx.extra)
+        neutral = fx.neutral
     cal = st.cal
     lp = cal["a_p"] * zp + cal["b_p"]
     if st.has_neutral:
