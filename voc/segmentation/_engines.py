@@ -49,11 +49,17 @@ _ASCII_RUN = re.compile(r"[A-Za-z0-9+#&._%\-]{2,}")
 _CLEAN_RUN = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?%?")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 # Cheap whole-text test: only texts with ASCII punctuation next to an ASCII
-# letter/digit can hold a token that needs re-splitting.
-SUSPECT_ASCII = re.compile(r"[A-Za-z0-9][+#&._%\-]|[+#&._%\-][A-Za-z0-9]")
+# letter/digit can hold a token that needs re-splitting. (Written as one character
+# class followed by a look-behind, the same language as
+# ``[A-Za-z0-9][+#&._%\-]|[+#&._%\-][A-Za-z0-9]``: the regex engine then skips
+# ahead to the candidates instead of trying both branches at every character.)
+SUSPECT_ASCII = re.compile(r"[A-Za-z0-9+#&._%\-]"
+                           r"(?:(?<=[A-Za-z0-9])[+#&._%\-]|(?<=[+#&._%\-])[A-Za-z0-9])")
 # Texts whose cut needs any post-processing (ASCII fix or whitespace removal);
 # most review texts match neither, and then cut() is the engine's output as is.
-NEEDS_CLEAN = re.compile(r"\s|[A-Za-z0-9][+#&._%\-]|[+#&._%\-][A-Za-z0-9]")
+# (``\s|`` + SUSPECT_ASCII's language, written the same way.)
+NEEDS_CLEAN = re.compile(r"[\sA-Za-z0-9+#&._%\-]"
+                         r"(?:(?<=\s)|(?<=[A-Za-z0-9])[+#&._%\-]|(?<=[+#&._%\-])[A-Za-z0-9])")
 
 DEFAULT_NEW_WORD_POS = "nz"
 

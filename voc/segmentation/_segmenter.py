@@ -286,8 +286,10 @@ class Segmenter:
             return [], [], []
         engine = self._engine or self._load()
         words = engine.cut(text)
-        bounds = list(accumulate(map(len, words), initial=0))
-        return words, bounds[:-1], bounds[1:]
+        starts = list(accumulate(map(len, words), initial=0))
+        ends = starts[1:]
+        starts.pop()  # the text's length
+        return words, starts, ends
 
     def __call__(self, doc: Document) -> Document:
         """Return ``doc`` with ``tokens`` filled from ``doc.text``."""

@@ -130,25 +130,32 @@ class CodeTable:
         """Feature ids of ``codes`` (0 where absent)."""
         size_mask = (1 << self.bits) - 1
         s = _slots(codes, self.bits)
-        out = np.zeros(len(codes), dtype=np.int32)
-        todo = np.arange(len(codes))
         keys = self.keys
-        for _ in range(self.max_probe):
+        # the first probe over all codes (most end there: found, or an empty slot) ...
+        k = keys[s]
+        hit = k == codes
+        out = np.zeros(len(codes), dtype=np.int32)
+        out[hit] = self.vals[s[hit]]
+        todo = np.flatnonzero(~hit & (k != EMPTY))
+        s = (s[todo] + 1) & size_mask
+        # ... then the next slots for the codes still looking
+        for _ in range(self.max_probe - 1):
+            if not len(todo):
+                break
             k = keys[s]
             hit = k == codes[todo]
-            if hit.any():
-                out[todo[hit]] = self.vals[s[hit]]
+            out[todo[hit]] = self.vals[s[hit]]
             go_on = ~hit & (k != EMPTY)
-            if not go_on.any():
-                break
             todo = todo[go_on]
             s = (s[go_on] + 1) & size_mask
         return out
 
 
 def _slots(codes: np.ndarray, bits: int) -> np.ndarray:
-    h = codes.astype(np.uint64) * _GOLDEN  # wraps modulo 2**64 (array arithmetic never warns)
-    return (h >> np.uint64(64 - bits)).astype(np.int64)
+    # the int64 codes' bits as uint64 (a view, no copy), times the golden ratio (wraps modulo
+    # 2**64: array arithmetic never warns), top ``bits`` bits (they fit an int64: a view again)
+    h = np.ascontiguousarray(codes, dtype=np.int64).view(np.uint64) * _GOLDEN
+    return (h >> np.uint64(64 - bits)).view(np.int64)
 
 
 def token_keys(words: Sequence[str]) -> list[str]:

@@ -47,7 +47,7 @@ from ..errors import ConfigError, InputError, ModelLoadError
 from . import _features as F
 from ._tools import ModelBase
 from .lexicon import ASCII_LOWER
-from .rules import RuleEffects, apply_rules_spans
+from .rules import RuleEffects, _apply_rules, _lexicon_start_codes, apply_rules_spans
 
 __all__ = ["SentimentModel", "map_labels"]
 
@@ -146,7 +146,7 @@ class _Fitted:
     """The fitted state: feature tables, weights and calibration (read-only after fit/load)."""
 
     __slots__ = ("bias", "bigrams", "cal", "char_table", "fast", "has_neutral", "info", "n_char", "W",
-                 "words", "_py")
+                 "words", "_bi", "_py")
 
     def __init__(self, *, char_table: F.CodeTable, n_char: int, words: dict[str, int],
                  bigrams: dict[tuple[str, str], int], W: np.ndarray, bias: np.ndarray,
@@ -163,7 +163,7 @@ class _Fitted:
         self.fast: tuple[Any, ...] | None = None  # pure-Python tables for one text, built on demand
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__ if k not in ("fast", "_py")}
+        return {k: getattr(self, k) for k in self.__slots__ if k not in ("fast", "_bi", "_py")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
@@ -193,6 +193,26 @@ class _Fitted:
                                 np.uint64(64 - table.bits), (1 << table.bits) - 1, _punct_bytes())
         return fast
 
+    def bigram_table(self) -> F.CodeTable | None:
+        """The word bigrams keyed by their words' ids, ``id1 << 32 | id2`` (a
+        :class:`~._features.CodeTable`), so that a batch's bigrams are looked up with a
+        few numpy calls once its words are; ``None`` when some bigram holds a word
+        that is not itself a word feature (then only the pair of strings finds it).
+        Built once (a race builds two identical copies; either wins)."""
+        bi = getattr(self, "_bi", None)
+        if bi is None:
+            wget = self.words.get
+            pairs = list(self.bigrams)
+            w1 = np.fromiter((wget(a, 0) for a, _ in pairs), dtype=np.int64, count=len(pairs))
+            w2 = np.fromiter((wget(b, 0) for _, b in pairs), dtype=np.int64, count=len(pairs))
+            if len(pairs) and (w1 > 0).all() and (w2 > 0).all():
+                ids = np.fromiter(self.bigrams.values(), dtype=np.int64, count=len(pairs))
+                bi = F.CodeTable.build((w1 << 32) | w2, ids)
+            else:
+                bi = False
+            self._bi = bi
+        return bi or None
+
     def py_tables(self) -> tuple[Any, ...]:
         """What :meth:`SentimentModel._score_py` reads: ``(code → feature id, polarity weights,
         subjectivity weights, punctuation flags)`` as a dict, two ``array('d')`` and bytes."""
@@ -204,6 +224,41 @@ class _Fitted:
             W = self.W.astype(np.float64)
             py = self._py = (code_id, array("d", W[:, 0].tobytes()), array("d", W[:, 1].tobytes()), _punct_bytes())
         return py
+
+
+class _FastSpan:
+    """Same slot layout as :class:`voc.Span`; becomes one on creation.
+
+    ``Span`` is a frozen dataclass, whose ``__init__`` sets each field through
+    ``object.__setattr__``: about 4x the cost of this plain ``__init__``, and
+    evidence builds up to eight spans per text. The objects returned *are*
+    ``Span`` instances (``type(s) is Span``; equality, hashing, pickling and
+    frozenness are Span's), checked once at import (the same device as
+    ``voc.segmentation._segmenter._FastToken``).
+    """
+
+    __slots__ = ("start", "end", "text", "weight", "label")
+
+    def __init__(self, start: int, end: int, text: str, weight: float) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
+        self.weight = weight
+        self.label = ""
+        self.__class__ = Span  # type: ignore[assignment]
+
+
+def _span_factory() -> Any:
+    try:
+        s = _FastSpan(0, 2, "差评", -1.3)
+        if type(s) is Span and s == Span(0, 2, "差评", weight=-1.3):
+            return _FastSpan
+    except TypeError:  # Span's layout changed: fall back to the dataclass itself
+        pass
+    return lambda start, end, text, weight: Span(start, end, text, weight=weight)  # pragma: no cover
+
+
+_make_span = _span_factory()
 
 
 @lru_cache(maxsize=1)
@@ -301,7 +356,7 @@ class SentimentModel(ModelBase):
         B = len(texts)
         if B == 0:
             return []
-        lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=B)
+        lens = np.fromiter(map(len, texts), dtype=np.int64, count=B)
         offs = np.concatenate([[0], np.cumsum(lens + 1)[:-1]])
         joined = "\x00".join(texts)
         u = F.char_codes(joined)
@@ -328,8 +383,11 @@ class SentimentModel(ModelBase):
         keys: list[str] = []
         ts_l: list[int] = []
         te_l: list[int] = []
-        for words, starts, ends in views:
-            keys += map(str.lower, words)
+        # word keys are lower-cased; a text that lower-casing leaves alone has words that it
+        # leaves alone, which then keep the hashes they get here (the rules look them up again)
+        some_cased = joined.lower() != joined
+        for text, (words, starts, ends) in zip(texts, views):
+            keys += map(str.lower, words) if some_cased and text.lower() != text else words
             ts_l += starts
             te_l += ends
         counts = np.fromiter(map(len, (v.words for v in views)), dtype=np.int64, count=B)
@@ -340,23 +398,27 @@ class SentimentModel(ModelBase):
         tcontent = ~pm[ts] if len(ts) else np.zeros(0, dtype=bool)
         nw = np.bincount(td, tcontent, minlength=B)
         n_occ += nw + np.maximum(nw - 1, 0)
-        wget = st.words.get
-        bget = st.bigrams.get
-        wid = np.fromiter(map(wget, keys, repeat(0)), dtype=np.int32, count=len(keys))
-        bid = np.fromiter(map(bget, zip(keys, keys[1:]), repeat(0)), dtype=np.int32,
-                          count=max(len(keys) - 1, 0))
+        wid = np.fromiter(map(st.words.get, keys, repeat(0)), dtype=np.int32, count=len(keys))
+        bi_table = st.bigram_table()
+        if bi_table is not None and len(wid) > 1:  # a pair of word ids is a bigram's code
+            w64 = wid.astype(np.int64)
+            bid = bi_table.lookup((w64[:-1] << 32) | w64[1:])
+        else:
+            bid = np.fromiter(map(st.bigrams.get, zip(keys, keys[1:]), repeat(0)), dtype=np.int32,
+                              count=max(len(keys) - 1, 0))
         if len(bid):
             bid[td[:-1] != td[1:]] = 0  # no bigram across two texts
         factor = np.ones(L, dtype=np.float64) if self.rules else None
-        extras: list[list[tuple[int, int, float]]] = [[] for _ in range(B)]
+        extras: list[Sequence[tuple[int, int, float]]] = [()] * B  # the rules' lexicon contributions
         phrases: list[Any] = [()] * B
         neutral = np.zeros(B)  # the rules' shifts of the neutral logit (plain questions, hedges, filler)
         if factor is not None:
+            lex = _lexicon_starts_batch(u, ts, te, td, toff, B)
             for i, (text, (words, starts, ends), off) in enumerate(zip(texts, views, offs.tolist())):
-                if text:
-                    fx = apply_rules_spans(text, words, starts, ends)
+                if text:  # the rules write into the text's part of ``factor`` (all ones before)
+                    fx = _apply_rules(text, words, starts, ends, True, lex.get(i, ()),
+                                      factor[off:off + len(text)])
                     if fx is not None:
-                        factor[off:off + len(text)] = fx.factor
                         extras[i] = fx.extra
                         phrases[i] = fx.phrases
                         neutral[i] = fx.neutral
@@ -374,9 +436,9 @@ class SentimentModel(ModelBase):
             f = factor[fs]
             mult = mult * f
             mult_s = mult_s * np.abs(f)  # a negated opinion is still an opinion (see _train.py)
-        Wf = st.W[ids].astype(np.float64)
+        Wf = st.W.take(ids.astype(np.intp), axis=0).astype(np.float64)  # take: ~20x faster than W[ids] here
         wp = Wf[:, 0] * mult
-        extra_p = np.array([sum(w for _, _, w in ex) for ex in extras])
+        extra_p = np.array([sum(w for _, _, w in ex) if ex else 0.0 for ex in extras])
         zp = st.bias[0] + np.bincount(fdoc, wp, minlength=B) + extra_p
         cal = st.cal
         lp = cal["a_p"] * zp + cal["b_p"]
@@ -386,7 +448,7 @@ class SentimentModel(ModelBase):
             ws = Wf[:, 1] * mult_s
             zs = st.bias[1] + np.bincount(fdoc, ws, minlength=B)
             # lexicon hits (emoji, slang) are opinions: they lower the neutral score
-            zs -= np.array([sum(abs(w) for _, _, w in ex) for ex in extras])
+            zs -= np.array([sum(abs(w) for _, _, w in ex) if ex else 0.0 for ex in extras])
             arg = cal["a_s"] * zs + cal["m_s"] * np.abs(lp) + cal["b_s"] + neutral
             p_neu = 1.0 / (1.0 + np.exp(-np.clip(arg, -_CLIP, _CLIP)))
         else:
@@ -405,7 +467,7 @@ class SentimentModel(ModelBase):
         return out
 
     def _evidence(self, texts: Sequence[str], offs: np.ndarray, pm: np.ndarray, contrib: np.ndarray,
-                  fs: np.ndarray, fe: np.ndarray, extras: list[list[tuple[int, int, float]]],
+                  fs: np.ndarray, fe: np.ndarray, extras: list[Sequence[tuple[int, int, float]]],
                   phrases: list[Any], a_p: float, ts: np.ndarray, te: np.ndarray,
                   td: np.ndarray) -> list[tuple[Span, ...]]:
         """Spread each feature's contribution over its non-punctuation characters, sum per word
@@ -423,11 +485,12 @@ class SentimentModel(ModelBase):
         ps: list[int] = []
         pe: list[int] = []
         pd: list[int] = []
-        for i, ex in enumerate(extras):
-            off = int(offs[i])
+        for i, (ex, ph, off) in enumerate(zip(extras, phrases, offs.tolist())):
+            if not (ex or ph):
+                continue
             for s, e, w in ex:
                 per_char[off + s:off + e] += w * a_p / max(e - s, 1)
-            for s, e in phrases[i]:
+            for s, e in ph:
                 ps.append(off + s)
                 pe.append(off + e)
                 pd.append(i)
@@ -453,20 +516,23 @@ class SentimentModel(ModelBase):
         if not len(sel):
             return out
         order = sel[np.lexsort((-aw[sel], uda[sel]))]
+        od = uda[order]
+        # each text's strongest _MAX_EVIDENCE (order groups the texts, strongest first)
+        n_sel = len(order)
+        group_start = np.maximum.accumulate(np.where(np.r_[True, od[1:] != od[:-1]], np.arange(n_sel), 0))
+        top = (np.arange(n_sel) - group_start) < _MAX_EVIDENCE
+        order, od = order[top], od[top]
+        local = offs[od]
         cur = -1
         bucket: list[Span] = []
-        for j in order.tolist():
-            d = int(uda[j])
+        for d, s, e, wj in zip(od.tolist(), (usa[order] - local).tolist(), (uea[order] - local).tolist(),
+                               w[order].tolist()):
             if d != cur:
                 if cur >= 0:
                     out[cur] = tuple(bucket)
                 cur = d
                 bucket = []
-            if len(bucket) >= _MAX_EVIDENCE:
-                continue
-            off = int(offs[d])
-            s, e = int(usa[j]) - off, int(uea[j]) - off
-            bucket.append(Span(s, e, texts[d][s:e], weight=round(float(w[j]), 4)))
+            bucket.append(_make_span(s, e, texts[d][s:e], round(wj, 4)))
         if cur >= 0:
             out[cur] = tuple(bucket)
         return out
@@ -504,7 +570,7 @@ class SentimentModel(ModelBase):
         if not cid.all():
             g, cid = g[cid > 0], cid[cid > 0]
         # words and word bigrams
-        lk = list(map(str.lower, words))
+        lk = words if text.lower() == text else list(map(str.lower, words))  # (see _score_vec)
         tp = list(map(p.__getitem__, starts))  # tokens that begin with punctuation
         nw = len(tp) - sum(tp)
         n_occ = float(n_valid + nw + max(nw - 1, 0))
@@ -533,19 +599,19 @@ class SentimentModel(ModelBase):
         Wf = st.W.take(ids, axis=0).astype(np.float64)
         wp = Wf[:, 0] * mult
         # cumsum adds left to right, as np.bincount does (np.sum would add pairwise)
-        zp = float(st.bias[0]) + (float(np.cumsum(wp)[-1]) if len(wp) else 0.0)
+        zp = float(st.bias[0]) + (float(wp.cumsum()[-1]) if len(wp) else 0.0)
         zs = 0.0
         if st.has_neutral:
             ws = Wf[:, 1] * mult_s
-            zs = float(st.bias[1]) + (float(np.cumsum(ws)[-1]) if len(ws) else 0.0)
+            zs = float(st.bias[1]) + (float(ws.cumsum()[-1]) if len(ws) else 0.0)
         P, k = _one_text_probs(st, zp, zs, fx)
         if probs:
             return np.array(P)
         cal = st.cal
         ev: tuple[Span, ...] = ()
         if evidence and L:
-            ev = _evidence_one(text, p, cal["a_p"], wp, n_char, g, starts, ends, tp, wid, bid,
-                               extras, fx.phrases if fx is not None else ())
+            ev = _evidence_one(text, p, cal["a_p"], wp, n_char, g, fs[:n_char], (n1, n2), starts, ends, tp,
+                               wid, bid, extras, fx.phrases if fx is not None else ())
         return Sentiment(LABELS[k], round(P[k], 6), round(P[2] - P[0], 6), ev)
 
     def _score_py(self, st: _Fitted, text: str, words: list[str], starts: list[int], ends: list[int],
@@ -573,7 +639,7 @@ class SentimentModel(ModelBase):
         f_id = [*filter(None, ids1), *filter(None, ids2), *filter(None, ids3)]
         n_char = len(f_id)
         # words and word bigrams
-        keys = list(map(str.lower, words))
+        keys = words if text.lower() == text else list(map(str.lower, words))  # (see _score_vec)
         tp = list(map(p.__getitem__, starts))  # tokens that begin with punctuation
         nw = len(tp) - sum(tp)
         n_occ = float(n_valid + nw + max(nw - 1, 0))
@@ -808,8 +874,9 @@ class SentimentModel(ModelBase):
 
 
 def _evidence_one(text: str, p: list[int], a_p: float, wp: np.ndarray, n_char: int, g: np.ndarray,
-                  starts: list[int], ends: list[int], tp: list[int], wid: list[int], bid: list[int],
-                  extras: list[tuple[int, int, float]], phrases: Sequence[tuple[int, int]]) -> tuple[Span, ...]:
+                  gs: np.ndarray, n12: tuple[int, int], starts: list[int], ends: list[int], tp: list[int],
+                  wid: list[int], bid: list[int], extras: list[tuple[int, int, float]],
+                  phrases: Sequence[tuple[int, int]]) -> tuple[Span, ...]:
     """``SentimentModel._evidence`` for one text: the same sums in the same order.
 
     A character gets a share of every feature covering it, added feature by
@@ -818,16 +885,14 @@ def _evidence_one(text: str, p: list[int], a_p: float, wp: np.ndarray, n_char: i
     its grams in that same order, and a zero where no gram covers it changes no
     sum); punctuation is then set back to zero (it gets no share), and words,
     bigrams and rule lexicon hits are added one by one. ``g``: the hit grams'
-    indices in the 1-, 2-, 3-gram sequence (length ``3L - 3``).
+    indices in the 1-, 2-, 3-gram sequence (length ``3L - 3``); ``gs``: their starts;
+    ``n12``: where the 2-grams and the 3-grams begin among them.
     """
     L = len(p)
     pm = np.array(p, dtype=bool)
-    cum = np.concatenate([[0], np.cumsum(~pm)])
-    n1, n2 = g.searchsorted((L, 2 * L - 1)).tolist()
-    gs = g.copy()  # gram index -> start, and -> end
-    gs[n1:n2] -= L
-    gs[n2:] -= 2 * L - 1
-    ge = gs + 1
+    cum = np.concatenate([[0], (~pm).cumsum()])
+    n1, n2 = n12
+    ge = gs + 1  # gram index -> end
     ge[n1:n2] += 1
     ge[n2:] += 2
     v = np.zeros(max(3 * L - 3, L))
@@ -889,8 +954,15 @@ def _word_evidence(text: str, per_char: list[float], p: list[int], a_p: float, w
         fe = [*compress(ends, wid), *compress(ends[1:], bid)]
         for x, s0, e0 in zip(word_w, fs, fe):
             kk = cum[e0] - cum[s0]
-            if kk > 0:
-                share = (x * a_p) / kk
+            if kk <= 0:
+                continue
+            share = (x * a_p) / kk
+            if kk == 1 and e0 - s0 == 1:  # the common cases first: one character, ...
+                per_char[s0] += share
+            elif kk == e0 - s0:  # ... no punctuation inside
+                for q in range(s0, e0):
+                    per_char[q] += share
+            else:
                 for q in range(s0, e0):
                     if not p[q]:
                         per_char[q] += share
@@ -907,11 +979,42 @@ def _word_evidence(text: str, per_char: list[float], p: list[int], a_p: float, w
         units += phrases
     scored = []
     for s0, e0 in units:
-        w = reduce(add, per_char[s0:e0], 0.0)
+        # reduce(add, per_char[s0:e0], 0.0), written out for the common one- and two-character units
+        if e0 - s0 == 1:
+            w = 0.0 + per_char[s0]
+        elif e0 - s0 == 2:
+            w = 0.0 + per_char[s0] + per_char[s0 + 1]
+        else:
+            w = reduce(add, per_char[s0:e0], 0.0)
         if abs(w) >= _MIN_EVIDENCE:
             scored.append((s0, e0, w))
     scored.sort(key=lambda x: -abs(x[2]))
-    return tuple(Span(s0, e0, text[s0:e0], weight=round(w, 4)) for s0, e0, w in scored[:_MAX_EVIDENCE])
+    return tuple(_make_span(s0, e0, text[s0:e0], round(w, 4)) for s0, e0, w in scored[:_MAX_EVIDENCE])
+
+
+def _lexicon_starts_batch(u: np.ndarray, ts: np.ndarray, te: np.ndarray, td: np.ndarray, toff: np.ndarray,
+                          B: int) -> dict[int, list[int]]:
+    """``rules._lexicon_starts`` of every text of a batch at once: text index -> the
+    (non-empty) tokens' starts where a lexicon entry's first one or two characters
+    are. ``u``: the joined texts' codes (ASCII lower case); ``ts/te/td/toff``: the
+    tokens' global starts, ends, text indices and their texts' offsets."""
+    out: dict[int, list[int]] = {}
+    if not len(ts):
+        return out
+    one, two = _lexicon_start_codes()
+    c0 = u[ts]
+    c1 = np.append(u, 0)[ts + 1]  # the NUL after the last text begins no entry
+    cand = (_among(c0, one) | _among((c0 << 21) | c1, two)) & (te > ts)
+    idx = np.flatnonzero(cand)
+    for k, pos in zip(td[idx].tolist(), (ts[idx] - toff[idx]).tolist()):
+        out.setdefault(k, []).append(pos)
+    return out
+
+
+def _among(x: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """``np.isin(x, sorted_values)`` for a sorted, non-empty ``sorted_values`` (without sorting ``x``)."""
+    at = np.minimum(sorted_values.searchsorted(x), len(sorted_values) - 1)
+    return sorted_values[at] == x
 
 
 def _punct_token(w: str) -> bool:

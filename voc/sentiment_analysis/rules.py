@@ -122,12 +122,16 @@ _INTERROGATIVE = re.compile(
     "要不要|需不需要|怎么样|如何|怎样|怎么|什么|啥|吗|呢|还是|"
     "([\u4e00-\u9fff])[不没唔冇]\\1|有冇|几时|点样|边度|边个|咩|乜嘢"  # A-not-A (好不好, 系唔系); Cantonese
 )
-# what turns a question into a complaint or a reproach (on the sentence's text)
+# what turns a question into a complaint or a reproach (on the sentence's text); only whether
+# it matches is used. Every alternative begins with a literal character (也(?:叫…)|还(?:叫…)
+# rather than (?:也|还)(?:叫…), ？[？?!！]|… rather than [？?!！]{2}), which lets the regex engine
+# skip ahead to where one can match: about 5x faster than the grouped form.
 _COMPLAINT_Q = re.compile(
     "为什么|为啥|凭什么|怎么(?:还|又|这么|那么|会|回事|搞的|可能)|到底|究竟|竟然|居然|这么|那么|这样的|"
     "什么(?:意思|道理|情况|鬼|玩意)|图(?:什么|啥)|有(?:什么|啥)用|好意思|这就是|这也|就这|还要等|还没|又|"
-    "说好的|不是说|投诉|退款|赔|谁|怎么不|怎么没|(?:也|还)(?:叫|算|配|能叫)|像话|说得过去|过分|对得起|"
-    "干嘛|让人|叫人|叫我|让我|好[吗么]|何在|资格|故意|假的|假货|二手|用过的|[？?!！]{2}"
+    "说好的|不是说|投诉|退款|赔|谁|怎么不|怎么没|也(?:叫|算|配|能叫)|还(?:叫|算|配|能叫)|像话|说得过去|过分|"
+    "对得起|干嘛|让人|叫人|叫我|让我|好[吗么]|何在|资格|故意|假的|假货|二手|用过的|"
+    "？[？?!！]|\\?[？?!！]|![？?!！]|！[？?!！]"
 )
 # negators that are requests, not complaints, inside a question (能不要放香菜吗)
 _REQUEST_NEGATORS = frozenset("不要 不用 别".split())
@@ -164,6 +168,14 @@ _FILLER = re.compile(
 # cheap gates: a question cue, a deferred-verdict cue; sentences; content characters
 _CONSULT_HINT = re.compile("请问|咨询|想问|问一?下|想了解")
 _DEFERRED_HINT = re.compile("还没|还未|暂|不清楚|不知道|不好说|再(?:来)?(?:追)?评|稍后|以后|回头|先放|待(?:使用|体验)")
+# what every neutral-rule gate needs in the text (a superset: a question mark or 吗/么, a
+# consultation opener, 评 of filler, a deferred-verdict cue, a hedge word): texts without
+# any skip the four gates
+# (every alternative begins with a literal, which lets the regex engine skip ahead to them)
+_NEUTRAL_HINT = re.compile(
+    "？|\\?|吗|么|评|暂|问|咨询|了解|还没|还未|不清楚|不知道|不好说|稍后|以后|回头|先放|待(?:使用|体验)|"
+    "还行|还可以|还算|凑合|将就|一般|马马虎虎|中规中矩|不好不坏|不过不失|普普通通|平平无奇|过得去|说得过去|没什么"
+)
 _SENTENCE = re.compile("[^。！？!?；;\n]*[。！？!?；;\n]*")
 _CONTENT = re.compile("[^\\W_]|[\U0001F000-\U0010FFFF]")
 _RHETORICAL_RES = (
@@ -181,6 +193,7 @@ _RHETORICAL_RES = (
 )
 
 
+_SCOPE_END = CONTRAST | CONCESSIVE | QUESTION_END  # words that end a negation's scope
 _TRIGGERS = (NEGATORS | CONTRAST | CONCESSIVE | STRONG | WEAK | RHETORICAL_OPEN | LATER | EXPECT_OPEN
              | HEDGE_WORDS)
 
@@ -252,11 +265,46 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
     """:func:`apply_rules` on tokens given as three parallel lists (texts, starts, ends).
 
     The batch scorer's form: no token objects needed. Same result as
-    ``apply_rules`` on the equivalent tokens.
+    ``apply_rules`` on the equivalent tokens. The tokens are ``text``'s
+    (``words[i] == text[starts[i]:ends[i]]``, in order).
 
     >>> fx = apply_rules_spans("不是很好", ["不是", "很", "好"], [0, 2, 3], [2, 3, 4])
     >>> [round(float(f), 2) for f in fx.factor], fx.phrases
     ([1.0, 1.0, -0.8, -1.04], [(0, 4)])
+    """
+    return _apply_rules(text, words, starts, ends, lexicon,
+                        _lexicon_starts(text, words, starts) if words else [], None)
+
+
+def _lexicon_starts(text: str, words: Sequence[str], starts: Sequence[int]) -> list[int]:
+    """The token starts where a lexicon entry may begin: its first character (and, for the
+    entries longer than one, its first two) are there, ASCII lower-cased."""
+    cands = list(compress(starts, map(_first_chars_any_case().__contains__, map(_FIRST, words))))
+    if cands:
+        low = text.translate(ASCII_LOWER) if _ASCII_UPPER.search(text) else text
+        singles, pairs = _entry_prefixes()
+        cands = [hs for hs in cands if low[hs] in singles or low[hs:hs + 2] in pairs]
+    return cands
+
+
+@lru_cache(maxsize=1)
+def _lexicon_start_codes() -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`_lexicon_starts` tests, as code points for a vectorised test: the
+    one-character entries' codes and the first two characters' ``c0 << 21 | c1`` of the
+    longer ones (both ASCII lower case, sorted int64)."""
+    singles, pairs = _entry_prefixes()
+    one = np.array(sorted(map(ord, singles)), dtype=np.int64)
+    two = np.array(sorted((ord(p[0]) << 21) | ord(p[1]) for p in pairs), dtype=np.int64)
+    return one, two
+
+
+def _apply_rules(text: str, words: Sequence[str], starts: Sequence[int], ends: Sequence[int],
+                 lexicon: bool, lex_starts: Sequence[int], out: np.ndarray | None) -> RuleEffects | None:
+    """:func:`apply_rules_spans`, given :func:`_lexicon_starts` (``lex_starts``, ascending).
+
+    ``out``: an array of ``len(text)`` ones to write the factors into (the batch scorer
+    passes a view of its own), else a new one is made; it is left all ones when the
+    result is ``None``.
     """
     n = len(text)
     fired: list[str] = []
@@ -267,33 +315,40 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
     hits: list[tuple[int, int, float]] = []
     # hits are found even when not scored (lexicon=False, in training): they shape negation.
     # An entry must begin a token: 满意 inside 不满意 is not a hit.
-    if m:
-        # only tokens that begin with a character an entry can begin with are candidates
-        cands = list(compress(starts, map(_first_chars_any_case().__contains__, map(_FIRST, words))))
-        if cands:
-            pat = lexicon_pattern()
-            low = text.translate(ASCII_LOWER) if _ASCII_UPPER.search(text) else text
-            last_end = 0
-            singles, pairs = _entry_prefixes()
-            for hs in cands:
-                if hs < last_end or (low[hs] not in singles and low[hs:hs + 2] not in pairs):
-                    continue  # no entry begins here (a set lookup is cheaper than the regex)
-                mt = pat.match(low, hs)
-                if mt is None:
-                    continue
-                he = mt.end()
-                weight = LEXICON.get(text[hs:he])
-                if weight is None:
-                    weight = LEXICON.get(mt.group(), 0.0)
-                hits.append((hs, he, weight))
-                last_end = he
+    if m and lex_starts:
+        pat = lexicon_pattern()
+        low = text.translate(ASCII_LOWER) if _ASCII_UPPER.search(text) else text
+        last_end = 0
+        for hs in lex_starts:
+            if hs < last_end:
+                continue
+            mt = pat.match(low, hs)
+            if mt is None:
+                continue
+            he = mt.end()
+            weight = LEXICON.get(text[hs:he])
+            if weight is None:
+                weight = LEXICON.get(mt.group(), 0.0)
+            hits.append((hs, he, weight))
+            last_end = he
     trig = list(compress(range(m), map(_TRIGGERS.__contains__, words))) if m else []
     # what the neutral-text rules (inference only) could find: cheap tests, most texts pass none
-    gates = ((_asks_something(text, words), _may_be_filler(text), not HEDGE_WORDS.isdisjoint(words),
-              _DEFERRED_HINT.search(text) is not None) if lexicon and m else (False, False, False, False))
-    if not trig and not hits and (n < 3 or not _maybe_rhetorical(text)) and not any(gates):
+    if lexicon and m and _NEUTRAL_HINT.search(text) is not None:
+        gates = (_asks_something(text, words), _may_be_filler(text),
+                 any(words[i] in HEDGE_WORDS for i in trig),  # hedge words are triggers
+                 _DEFERRED_HINT.search(text) is not None)
+        any_gate = any(gates)
+    else:
+        gates = (False, False, False, False)
+        any_gate = False
+    maybe_rhet = n >= 3 and _maybe_rhetorical(text)
+    if not trig and not hits and not maybe_rhet and not any_gate:
         return None  # nothing can fire
-    factor = np.ones(n, dtype=np.float64)
+    if out is None:
+        factor = np.empty(n, dtype=np.float64)
+        factor.fill(1.0)
+    else:
+        factor = out
 
     # -- contrast / concession (clause weights) ------------------------------
     seen_but = False
@@ -326,7 +381,6 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
 
     # -- negation --------------------------------------------------------------
     neg = False
-    negs: list[int] = []  # indices of the negators that fired
     outer: tuple[int, int, int] | None = None  # the last scope: (negator index, scope start, scope end index)
     for i in trig:
         w = words[i]
@@ -344,21 +398,20 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
         limit = m if w in _EXISTENTIAL_NEGATORS and j < m and words[j] in UNIVERSAL else SCOPE
         while j < m and taken < limit:
             wj = words[j]
-            if not wj[:1].isalnum() or wj in CONTRAST or wj in CONCESSIVE or wj in QUESTION_END:
-                break  # punctuation, emoji and emoticons end the scope
+            if not wj[:1].isalnum() or wj in _SCOPE_END:
+                break  # punctuation, emoji and emoticons end the scope, as do contrast words and 吗/呢 …
             taken += 1
             j += 1
         if taken:
             s, e = ends[i], ends[j - 1]
-            factor[s:e] *= NEGATION
+            _scale(factor, s, e, NEGATION)
             phrases.append((starts[i], e))
             neg = True
-            negs.append(i)
             # a negator inside another's scope (没有一个人不耐心): the outer scope reaches as far
             if outer is not None and outer[0] < i < outer[2]:
                 pe = ends[outer[2] - 1]
                 if e > pe:
-                    factor[pe:e] *= NEGATION
+                    _scale(factor, pe, e, NEGATION)
                     phrases.append((starts[outer[0]], e))
                 outer = (outer[0], outer[1], max(outer[2], j))
             else:
@@ -376,18 +429,18 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
             s = ends[i]
             e = _question_end(text, s)
             if e > s:
-                factor[s:e] *= RHETORICAL
+                _scale(factor, s, e, RHETORICAL)
                 phrases.append((starts[i], e))
                 rhet_bias.append((starts[i], ends[i], RHETORICAL_BIAS))
                 rhet = True
-    if n >= 3 and _maybe_rhetorical(text):
+    if maybe_rhet:
         for hints, rx in _RHETORICAL_RES:
             if not any(h in text for h in hints):
                 continue
             for mt in rx.finditer(text):
                 s, e = mt.span(1)
                 if e > s:
-                    factor[s:e] *= RHETORICAL
+                    _scale(factor, s, e, RHETORICAL)
                     phrases.append(mt.span())
                     rhet = True
     if rhet:
@@ -400,7 +453,7 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
         w = words[i]
         f = INTENSIFIER if w in STRONG else DIMINISHER if w in WEAK else 0.0
         if f and i + 1 < m and not _is_punct_token(words[i + 1]):
-            factor[starts[i + 1]:ends[i + 1]] *= f
+            _scale(factor, starts[i + 1], ends[i + 1], f)
             deg = True
     if deg:
         fired.append("degree")
@@ -409,7 +462,7 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
     # -- plain questions, hedges, platform filler (inference only) ----------------------
     neutral = 0.0
     reproach: list[tuple[int, int, float]] = []
-    if any(gates):
+    if any_gate:
         neutral = _neutral_rules(text, words, starts, gates, hits, phrases if rhet else [],
                                  factor, fired, reproach)
         changed = changed or neutral != 0.0
@@ -507,7 +560,7 @@ def _neutral_rules(text: str, words: Sequence[str], starts: Sequence[int], gates
             s, e = mt.span()
             if s not in token_start or _GENERAL_ADVERB.match(text, s) or any(a <= s < b for a, b in asked):
                 continue
-            factor[s:e] *= HEDGE_DAMP
+            _scale(factor, s, e, HEDGE_DAMP)
             word = mt.group()
             if word not in _HEDGE_NEUTRAL_ONLY:
                 reproach.append((s, e, HEDGE_LEAN if word in _HEDGE_POSITIVE else -HEDGE_LEAN))
@@ -519,12 +572,22 @@ def _neutral_rules(text: str, words: Sequence[str], starts: Sequence[int], gates
     if may_defer:
         deferred = False
         for mt in _DEFERRED.finditer(text):
-            factor[mt.start():mt.end()] *= HEDGE_DAMP
+            _scale(factor, mt.start(), mt.end(), HEDGE_DAMP)
             deferred = True
         if deferred:
             shift += DEFERRED_NEUTRAL
             fired.append("deferred")
     return shift
+
+
+def _scale(factor: np.ndarray, s: int, e: int, f: float) -> None:
+    """``factor[s:e] *= f``; a short span element by element (numpy's per-call cost outweighs
+    the work; the products are the same doubles)."""
+    if e - s > 6:
+        factor[s:e] *= f
+    else:
+        for q in range(s, e):
+            factor[q] *= f
 
 
 _NEGATION_CHARS = frozenset("不没唔冇")
@@ -548,7 +611,7 @@ def _a_not_a(words: Sequence[str], i: int) -> bool:
 
 def _asks_something(text: str, words: Sequence[str]) -> bool:
     """A cheap test: could ``text`` hold a question (？, 吗, the particle 么, 请问 …)?"""
-    return ("？" in text or "?" in text or "吗" in text or "么" in words
+    return ("？" in text or "?" in text or "吗" in text or ("么" in text and "么" in words)
             or _CONSULT_HINT.search(text) is not None)
 
 
@@ -569,28 +632,31 @@ def _n_content(text: str) -> int:
 
 
 def _sentence_end(text: str, pos: int) -> int:
-    for k in range(pos, len(text)):
-        if text[k] in SENTENCE_END:
-            return k
-    return len(text)
+    """The index of the first sentence end (。！？!?；;, line break) at or after ``pos``, else ``len(text)``."""
+    mt = _SENTENCE_END_RE.search(text, pos)
+    return len(text) if mt is None else mt.start()
 
 
 def _clause_end(text: str, pos: int) -> int:
-    for k in range(pos, len(text)):
-        if text[k] in CLAUSE_END:
-            return k
-    return len(text)
+    """The index of the first clause end (a sentence end, ，,、：:~…) at or after ``pos``, else ``len(text)``."""
+    mt = _CLAUSE_END_RE.search(text, pos)
+    return len(text) if mt is None else mt.start()
 
 
 def _question_end(text: str, pos: int) -> int:
-    for k in range(pos, len(text)):
-        c = text[k]
-        if c in SENTENCE_END or c in "吗么嘛":
-            return k
-    return len(text)
+    """The index of the first sentence end or 吗/么/嘛 at or after ``pos``, else ``len(text)``."""
+    mt = _QUESTION_END_RE.search(text, pos)
+    return len(text) if mt is None else mt.start()
+
+
+_SENTENCE_END_RE = re.compile("[" + re.escape("".join(sorted(SENTENCE_END))) + "]")
+_CLAUSE_END_RE = re.compile("[" + re.escape("".join(sorted(CLAUSE_END))) + "]")
+_QUESTION_END_RE = re.compile("[" + re.escape("".join(sorted(SENTENCE_END | set("吗么嘛")))) + "]")
 
 
 def _merge_phrases(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if len(spans) < 2:
+        return list(spans)
     out: list[tuple[int, int]] = []
     for s, e in sorted(spans):
         if out and s < out[-1][1]:
