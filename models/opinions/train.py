@@ -19,22 +19,27 @@ structured perceptron with feature augmentation per annotation style:
 ``ecommerce`` = cosmetics, ``restaurant`` = ASTE), the pair scorer, the
 polarity model and the level-1 category model (logistic regressions over
 hashed features, fitted with scikit-learn, saved as numpy arrays), then the
-restaurant unit filter: two more models, each trained with half of ASTE,
-extract the other half, and a logistic model learns from those out-of-fold
-units which ones the ASTE annotators marked (threshold: best exact-triplet F1
-on the half its model did not fit). ``--filter-for FOLDER`` learns only the
-filter and adds it to the model in FOLDER.
+restaurant span refiner and unit filter: two more models, each trained with
+half of ASTE, extract the other half; from those out-of-fold units a logistic
+refiner learns which nearby opinion span the ASTE annotators marked, and,
+on the refined units, a logistic filter learns which units they marked
+(threshold: best exact-triplet F1 on the half its model did not fit).
+``--filter-for FOLDER`` learns only these two and adds them to the model in
+FOLDER; ``--oof-cache FILE`` keeps the out-of-fold units, so a rerun with the
+same tagger settings skips the two trainings.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -52,17 +57,19 @@ from voc.opinion_mining._corpora import (  # noqa: E402
     read_cosmetics,
 )
 from voc._persist import load_artifact  # noqa: E402
-from voc.opinion_mining._extractor import KIND, VERSION, _Model, save_model  # noqa: E402
+from voc.opinion_mining._extractor import KIND, VERSION, _Model, save_model, taxonomy_words  # noqa: E402
 from voc.opinion_mining._features import (  # noqa: E402
     Lexicon,
     category_features,
     pair_features_from_key,
     pair_keys,
     polarity_features,
+    refine_candidates,
+    refine_features,
     unit_features,
 )
 from voc.opinion_mining._linear import HashedLinear  # noqa: E402
-from voc.opinion_mining._tagger import CharTagger, SpanLexicon  # noqa: E402
+from voc.opinion_mining._tagger import CharTagger, SpanLexicon, word_bounds  # noqa: E402
 from voc.opinion_mining._taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 
 DOMAINS = {"ecommerce": 1, "restaurant": 2}
@@ -107,31 +114,43 @@ def polarity_data(exs: list[Example], weight: float, lex: Lexicon) -> tuple[list
     return X, y, w
 
 
-def unit_labels(doc: Document, ex: Example) -> list[tuple[list[str], bool]]:
+def unit_labels(text: str, found: list[tuple[Any, tuple[int, int], str]], ex: Example) -> list[tuple[list[str], bool]]:
     """Unit-filter features of each extracted unit and whether the gold set has it (exact, one-to-one)."""
     gold = Counter((u.aspect, u.opinion, u.polarity) for u in ex.units)
-    ops = doc.opinions or ()
     out = []
-    for o in ops:
-        a = (o.aspect_span.start, o.aspect_span.end) if o.aspect_span else None
-        assert o.opinion_span is not None
-        sp = (o.opinion_span.start, o.opinion_span.end)
-        hit = gold[(a, sp, o.polarity)] > 0
+    for a, sp, pol in found:
+        hit = gold[(a, sp, pol)] > 0
         if hit:
-            gold[(a, sp, o.polarity)] -= 1
-        out.append((unit_features(doc.text, a, sp, o.polarity, len(ops)), hit))
+            gold[(a, sp, pol)] -= 1
+        out.append((unit_features(text, a, sp, pol, len(found), units=[(x, y) for x, y, _ in found]), hit))
     return out
+
+
+def refine_data(text: str, found: list[tuple[Any, tuple[int, int], str]], ex: Example
+                ) -> tuple[list[list[str]], list[str]]:
+    """Span-refiner examples: every candidate span of each extracted unit, "yes" where it is the gold opinion.
+
+    The gold opinions are those of the unit's aspect that overlap the unit's opinion (else any that
+    overlap it); units with no gold candidate nearby teach nothing and are left out.
+    """
+    X, y = [], []
+    starts, ends = word_bounds(text)
+    for a, o, _pol in found:
+        near = {u.opinion for u in ex.units if u.opinion and u.opinion[0] < o[1] and o[0] < u.opinion[1]}
+        own = {u.opinion for u in ex.units if u.aspect == a and u.opinion in near}
+        gold = own or near
+        cands = refine_candidates(text, o, starts, ends)
+        if not gold.intersection(cands):
+            continue
+        for c in cands:
+            X.append(refine_features(text, a, o, c))
+            y.append("yes" if c in gold else "no")
+    return X, y
 
 
 def span_lexicon(tax: Taxonomy) -> SpanLexicon:
     """Aspect synonyms (2+ characters) and opinion keywords/phrases of the taxonomy, for the tagger."""
-    aspects, opinions = set(), set()
-    for l2s in tax.spec["nodes"].values():
-        for l2, node in l2s.items():
-            aspects.update(a for a in (l2, *node["aspects"]) if len(a) >= 2)
-            opinions.update(node["implicit"])
-            for op in node["opinions"].values():
-                opinions.update(op["keywords"])
+    aspects, opinions = taxonomy_words(tax)
     return SpanLexicon(sorted(aspects), sorted(opinions))
 
 
@@ -156,6 +175,7 @@ def main() -> None:
     ap.add_argument("--tagger-from", default=None,
                     help="reuse the span tagger of this model folder (retrain only pairing/polarity/category)")
     ap.add_argument("--no-lexicon", action="store_true", help="no taxonomy-lexicon features in the tagger")
+    ap.add_argument("--words", action="store_true", help="word features (jieba words around each character) in the tagger")
     ap.add_argument("--aste-splits", default="train,dev",
                     help="ASTE splits to train on, comma-separated ('train' keeps dev unseen for diagnosis: "
                          "benchmarks/opinions_eval.py --restaurant-split dev --breakdown)")
@@ -164,6 +184,13 @@ def main() -> None:
                          "restaurant unit filter; writes the result to --out")
     ap.add_argument("--no-unit-filter", action="store_true",
                     help="no restaurant unit filter (saves the two out-of-fold trainings it needs)")
+    ap.add_argument("--filter-c", type=float, default=0.3, help="inverse regularisation of the unit filter")
+    ap.add_argument("--refiner-c", type=float, default=0.3, help="inverse regularisation of the span refiner")
+    ap.add_argument("--no-refiner", action="store_true",
+                    help="no restaurant opinion-span refiner (learned from the same out-of-fold extractions)")
+    ap.add_argument("--oof-cache", default=None,
+                    help="JSON file of the out-of-fold extractions: read it if it exists, else write it "
+                         "(to retune the filter/refiner without the two trainings)")
     ap.add_argument("--aste-limit", type=int, default=0, help="use only the first N ASTE sentences (smoke runs)")
     ap.add_argument("--cosmetics-weight", type=int, default=2, help="copies of each cosmetics review")
     args = ap.parse_args()
@@ -206,7 +233,7 @@ def main() -> None:
             log.info("tagger: reused from %s", args.tagger_from)
         else:
             span_lex = None if args.no_lexicon else span_lexicon(tax)
-            tagger = CharTagger(bits=args.bits, clause=not args.no_clause, lexicon=span_lex)
+            tagger = CharTagger(bits=args.bits, clause=not args.no_clause, lexicon=span_lex, words=args.words)
             tagger.fit([e.text for e in seqs], [tag_sequence(e) for e in seqs], epochs=args.epochs, domains=doms)
             log.info("tagger: %.0fs", time.time() - t0)
         Xc, yc = pair_data(cos_train, "ecommerce")
@@ -266,6 +293,7 @@ def main() -> None:
 
     # 5. restaurant unit filter: learned from out-of-fold extractions of ASTE ---------------
     flt = None
+    refiner = None
     if args.tagger_from and not args.no_unit_filter:  # its filter was learned with its tagger
         reused = _Model(*load_artifact(args.tagger_from, kind=KIND, version=VERSION)).unit_filter
         if reused:
@@ -273,22 +301,58 @@ def main() -> None:
             flt = (lin, threshold, list(reused))
     elif not args.no_unit_filter and len(aste) >= 100:
         folds = [aste[0::2], aste[1::2]]
+        cache = Path(args.oof_cache) if args.oof_cache else None
+        if cache is not None and cache.exists():
+            found = [[[(tuple(a) if a else None, tuple(o), p) for a, o, p in units] for units in fold]
+                     for fold in json.loads(cache.read_text(encoding="utf-8"))]
+            log.info("unit filter: out-of-fold extractions read from %s", cache)
+        else:
+            found = []  # per fold, per sentence: (aspect span, opinion span, polarity) of each extracted unit
+            for k in range(2):
+                tg, pr, po = stages(folds[1 - k])
+                with tempfile.TemporaryDirectory() as tmp:
+                    save_model(tmp, tg, DOMAINS, pr, po, category, extra)
+                    ex = OpinionExtractor.load(tmp, domain="restaurant", lexicon_fallback=True)
+                    docs = list(ex.pipe([norm(e.raw) for e in folds[k]]))
+                found.append([[((o.aspect_span.start, o.aspect_span.end) if o.aspect_span else None,
+                                (o.opinion_span.start, o.opinion_span.end), o.polarity) for o in d.opinions or ()]
+                              for d in docs])
+            if cache is not None:
+                cache.write_text(json.dumps(found), encoding="utf-8")
+        if not args.no_refiner:
+            # the refiner runs before the filter: learn it on each fold, refine the other fold's units
+            # with it (so the filter learns from refined units), then learn it on both folds
+            ref_data = []
+            for k in range(2):
+                Xr, yr = [], []
+                for f, e in zip(found[k], folds[k]):
+                    X, y = refine_data(e.text, f, e)
+                    Xr += X
+                    yr += y
+                ref_data.append((Xr, yr))
+            refined = []
+            for k in range(2):
+                lin = HashedLinear(("no", "yes"), bits=18).fit(*ref_data[1 - k], C=args.refiner_c)
+                units = OpinionExtractor._refine_units(lin, [e.text for e in folds[k]],
+                                                       [([(a, o) for a, o, _ in f], [], []) for f in found[k]])
+                refined.append([[(a, o, p) for (a, o), (_, _, p) in zip(u[0], f)] for u, f in zip(units, found[k])])
+                moved = sum(x != y for f, g in zip(found[k], refined[k]) for x, y in zip(f, g))
+                log.info("refiner: fold %d, %d of %d opinion spans moved", k, moved, sum(map(len, found[k])))
+            found = refined
+            Xr, yr = ref_data[0][0] + ref_data[1][0], ref_data[0][1] + ref_data[1][1]
+            refiner = (HashedLinear(("no", "yes"), bits=18).fit(Xr, yr, C=args.refiner_c), ["restaurant"])
+            log.info("refiner: %d candidates, %d gold", len(Xr), yr.count("yes"))
         oof: list[list[tuple[list[str], bool]]] = []  # per fold: (features, marked by the annotators)
         n_gold = []
         for k in range(2):
-            tg, pr, po = stages(folds[1 - k])
-            with tempfile.TemporaryDirectory() as tmp:
-                save_model(tmp, tg, DOMAINS, pr, po, category, extra)
-                ex = OpinionExtractor.load(tmp, domain="restaurant", lexicon_fallback=True)
-                docs = list(ex.pipe([norm(e.raw) for e in folds[k]]))
-            oof.append([x for d, e in zip(docs, folds[k]) for x in unit_labels(d, e)])
+            oof.append([x for f, e in zip(found[k], folds[k]) for x in unit_labels(e.text, f, e)])
             n_gold.append(sum(len(e.units) for e in folds[k]))
             log.info("unit filter: fold %d, %d units", k, len(oof[-1]))
         # threshold: fit on one fold's units, pick the best exact-triplet F1 on the other's, average
         thresholds = []
         for k in range(2):
             lin = HashedLinear(("no", "yes"), bits=16).fit(
-                [f for f, _ in oof[1 - k]], ["yes" if y else "no" for _, y in oof[1 - k]], C=0.3)
+                [f for f, _ in oof[1 - k]], ["yes" if y else "no" for _, y in oof[1 - k]], C=args.filter_c)
             p = lin.proba_many([f for f, _ in oof[k]])[:, 1]
             y = [yy for _, yy in oof[k]]
             best = max(((2 * sum(yy for pp, yy in zip(p, y) if pp >= t) / (sum(p >= t) + n_gold[k]), t)
@@ -298,7 +362,7 @@ def main() -> None:
             thresholds.append(best[1])
         allu = oof[0] + oof[1]
         lin = HashedLinear(("no", "yes"), bits=16).fit([f for f, _ in allu], ["yes" if y else "no" for _, y in allu],
-                                                       C=0.3)
+                                                       C=args.filter_c)
         flt = (lin, sum(thresholds) / 2, ["restaurant"])
 
     if base is not None:
@@ -307,7 +371,8 @@ def main() -> None:
             "format", "format_version", "voc_version", "tagger", "pair", "polarity", "category", "filter")}
         extra["unit_filter"] = {"trained_on": f"out-of-fold extractions of aste_restaurant {args.aste_splits}",
                                 "added_to": "an existing model (--filter-for)"}
-    out = save_model(args.out, tagger, base.domain_ids if base else DOMAINS, pair, polarity, category, extra, flt)
+    out = save_model(args.out, tagger, base.domain_ids if base else DOMAINS, pair, polarity, category, extra, flt,
+                     refiner)
     log.info("saved %s", out)
 
 

@@ -15,9 +15,16 @@ Four learned stages run on the normalised text (``doc.text``):
    the taxonomy's synonyms say, then the taxonomy maps level 2 and level 3
    inside that level 1 (:class:`~voc.opinion_mining.Taxonomy`).
 
-A model may also hold a **unit filter** per annotation style (the shipped one:
-``restaurant``), a logistic model that drops the units that style's
-annotators tend not to mark (``unit_filter=False`` turns it off).
+A model may also hold, per annotation style (the shipped one: ``restaurant``),
+a **span refiner**, a logistic model that moves each opinion span to the
+nearby span (a few characters either way, or on to the end of the clause)
+that style's annotators would mark, and then a **unit filter**, a logistic
+model that drops the units they tend not to mark (``unit_filter=False`` turns
+the filter off).
+
+The tagger's lexicon marks (which characters belong to a known aspect or
+opinion word) come from the words it was trained with plus those of the
+taxonomy in use, so synonyms added with ``Taxonomy.extend`` are marked too.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from .._resources import model_path
 from .._types import Document, Opinion, Span
 from ..errors import ConfigError, InputError
 from ._features import (
+    _PUNCT,
     _SENT_END,
     Lexicon,
     boundaries,
@@ -48,10 +56,16 @@ from ._features import (
     pair_keys,
     polarity_features_from_key,
     polarity_key,
+    refine_bounds,
+    refine_end_features,
+    refine_end_key,
+    refine_pair_features,
+    refine_start_features,
+    refine_start_key,
     unit_features,
 )
 from ._linear import HashedLinear
-from ._tagger import TAGS, CharTagger, SpanLexicon, spans_from_tags
+from ._tagger import TAGS, CharTagger, SpanLexicon, spans_from_tags, word_bounds_many
 from ._taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["OpinionExtractor"]
@@ -76,6 +90,7 @@ class _Model:
         tm = meta["tagger"]
         lex = tm.get("lexicon")
         self.tagger = CharTagger(bits=tm["bits"], clause=bool(tm.get("clause", False)),
+                                 words=bool(tm.get("words", False)),
                                  lexicon=SpanLexicon(lex["aspects"], lex["opinions"]) if lex else None)
         W = np.zeros((1 << tm["bits"], len(TAGS)), dtype=np.float32)
         W[arrays["tagger_rows"]] = arrays["tagger_W"].astype(np.float32)
@@ -92,6 +107,12 @@ class _Model:
             flt = self._linear(meta["filter"], arrays, "filter")
             for d in meta["filter"]["domains"]:
                 self.unit_filter[d] = (flt, float(meta["filter"]["threshold"]))
+        # optional opinion-span refiner per annotation style: domain -> model
+        self.refiner: dict[str, HashedLinear] = {}
+        if "refiner" in meta:
+            ref = self._linear(meta["refiner"], arrays, "refiner")
+            for d in meta["refiner"]["domains"]:
+                self.refiner[d] = ref
         self.lexicon = Lexicon(meta.get("lexicon", {}))
         # memoised decisions: review opinions repeat ("很好", "物流很快"), so most units are
         # looked up, not recomputed. Values depend only on the key (and the taxonomy, part of
@@ -99,6 +120,7 @@ class _Model:
         self.pair_cache: dict[Any, Any] = {}
         self.pol_cache: dict[Any, Any] = {}
         self.cat_cache: dict[Any, Any] = {}
+        self.ref_cache: dict[Any, float] = {}
 
     def cached(self, cache: dict[Any, Any], keys: list[Any], compute: Any, salt: Any = None) -> list[Any]:
         """Values for ``keys``, computing the missing ones in one batch."""
@@ -157,7 +179,8 @@ def _sparse(lin: HashedLinear, name: str) -> dict[str, np.ndarray]:
 def save_model(path: str | os.PathLike[str], tagger: CharTagger, domains: Mapping[str, int],
                pair: HashedLinear, polarity: HashedLinear, category: HashedLinear,
                extra: Mapping[str, Any] | None = None,
-               unit_filter: tuple[HashedLinear, float, list[str]] | None = None) -> Path:
+               unit_filter: tuple[HashedLinear, float, list[str]] | None = None,
+               refiner: tuple[HashedLinear, list[str]] | None = None) -> Path:
     """Write trained components as a versioned artefact folder (JSON + npz, no pickle)."""
     W = tagger.W
     rows = np.nonzero(np.abs(W).max(axis=1) > 1e-4)[0].astype(np.int32)
@@ -165,7 +188,7 @@ def save_model(path: str | os.PathLike[str], tagger: CharTagger, domains: Mappin
               "tagger_T": tagger.T, "tagger_S": tagger.S}
     meta: dict[str, Any] = dict(extra or {})
     meta["tagger"] = {"bits": tagger.bits, "tags": list(TAGS), "domains": dict(domains),
-                      "clause": tagger.clause}
+                      "clause": tagger.clause, "words": tagger.words}
     if tagger.lexicon is not None:
         meta["tagger"]["lexicon"] = {"aspects": tagger.lexicon.aspects, "opinions": tagger.lexicon.opinions}
     for name, lin in (("pair", pair), ("polarity", polarity), ("category", category)):
@@ -176,10 +199,43 @@ def save_model(path: str | os.PathLike[str], tagger: CharTagger, domains: Mappin
         arrays.update(_sparse(flt, "filter"))
         meta["filter"] = {"bits": flt.bits, "classes": list(flt.classes), "threshold": float(threshold),
                           "domains": list(flt_domains)}
+    if refiner is not None:
+        ref, ref_domains = refiner
+        arrays.update(_sparse(ref, "refiner"))
+        meta["refiner"] = {"bits": ref.bits, "classes": list(ref.classes), "domains": list(ref_domains)}
     return save_artifact(path, kind=KIND, version=VERSION, meta=meta, arrays=arrays)
 
 
 _MAX_PAIRS = 400
+_BEF = ("bef0", "bef1", "bef2", "bef3", "bef4")
+
+
+def taxonomy_words(tax: Taxonomy) -> tuple[set[str], set[str]]:
+    """Aspect synonyms (2+ characters) and opinion keywords/phrases of a taxonomy (the tagger's lexicon)."""
+    aspects: set[str] = set()
+    opinions: set[str] = set()
+    for l2s in tax.spec["nodes"].values():
+        for l2, node in l2s.items():
+            aspects.update(a for a in (l2, *node.get("aspects", ())) if len(a) >= 2)
+            opinions.update(node.get("implicit", ()))
+            for op in node.get("opinions", {}).values():
+                opinions.update(op.get("keywords", ()))
+    return aspects, opinions
+
+
+def _span_lexicon(model: _Model, tax: Taxonomy) -> SpanLexicon | None:
+    """The tagger's lexicon marks for this taxonomy: the trained words plus the taxonomy's own.
+
+    So a synonym a user adds (``Taxonomy.extend``: 跑腿 as a delivery aspect) is marked as an
+    aspect word for the tagger, as the taxonomy's words were in training.
+    """
+    base = model.tagger.lexicon
+    if base is None:
+        return None
+    aspects, opinions = taxonomy_words(tax)
+    if aspects <= set(base.aspects) and opinions <= set(base.opinions):
+        return base
+    return SpanLexicon(sorted(aspects.union(base.aspects)), sorted(opinions.union(base.opinions)))
 
 
 def _add_known_phrases(text: str, aspects: list[tuple[int, int]], opinions: list[tuple[int, int]],
@@ -302,6 +358,7 @@ class OpinionExtractor:
         self.normalizer = normalizer
         self._lock = threading.Lock()
         self._state: tuple[_Model, Taxonomy, Any] | None = None
+        self._span_lex: SpanLexicon | None = None
 
     # -- loading -------------------------------------------------------------------
     @classmethod
@@ -339,6 +396,7 @@ class OpinionExtractor:
                         from ..normalization import Normalizer
 
                         norm = Normalizer()
+                    self._span_lex = _span_lexicon(model, tax)
                     state = self._state = (model, tax, norm)
         return state
 
@@ -347,13 +405,14 @@ class OpinionExtractor:
         model = self._get()[0]
         extra = {k: v for k, v in model.meta.items()
                  if k not in ("format", "format_version", "voc_version", "tagger", "pair", "polarity", "category",
-                              "filter")}
+                              "filter", "refiner")}
         flt = None
         if model.unit_filter:
             lin, threshold = next(iter(model.unit_filter.values()))
             flt = (lin, threshold, list(model.unit_filter))
+        ref = (next(iter(model.refiner.values())), list(model.refiner)) if model.refiner else None
         return save_model(path, model.tagger, model.domain_ids, model.pair, model.polarity,
-                          model.category, extra, flt)
+                          model.category, extra, flt, ref)
 
     @property
     def taxonomy_(self) -> Taxonomy:
@@ -410,9 +469,10 @@ class OpinionExtractor:
     def _tags(self, texts: list[str]) -> list[list[int]]:
         model = self._get()[0]
         dom = 0 if self.domain == "general" else model.domain_ids.get(self.domain, 0)
+        lex = self._span_lex
         if len(texts) == 1:
-            return [model.tagger.tag(texts[0], dom)]
-        return model.tagger.tag_many(texts, dom)
+            return [model.tagger.tag(texts[0], dom, lexicon=lex)]
+        return model.tagger.tag_many(texts, dom, lexicon=lex)
 
     def _units_many(self, texts: list[str], tags: list[list[int]]) -> list[list[Opinion]]:
         """:meth:`_units` of many texts, each stage's model run once for the whole batch.
@@ -473,6 +533,9 @@ class OpinionExtractor:
             polkeys += [polarity_key(text, at, o, bounds) for at, (_, o) in zip(asp_txt, pairs)]
             units.append((pairs, asp_txt, op_txt))
         pols = model.cached(model.pol_cache, polkeys, lambda keys: self._polarities(model, keys)) if polkeys else []
+        ref = model.refiner.get(self.domain)
+        if ref is not None and pols:
+            units = self._refine_units(ref, [f[0] for f in found], units, model.ref_cache)
         flt = model.unit_filter.get(self.domain) if self.unit_filter else None
         if flt is not None and pols:
             units, pols = self._filter_units(flt, [f[0] for f in found], units, pols)
@@ -507,7 +570,7 @@ class OpinionExtractor:
         at = 0
         for text, (pairs, _, _) in zip(texts, units):
             n = len(pairs)
-            feats += [unit_features(text, a, o, pl, n) for (a, o), pl in zip(pairs, pols[at:at + n])]
+            feats += [unit_features(text, a, o, pl, n, units=pairs) for (a, o), pl in zip(pairs, pols[at:at + n])]
             at += n
         keep = (lin.proba_many(feats)[:, 1] >= threshold).tolist()
         out_units, out_pols = [], []
@@ -518,6 +581,98 @@ class OpinionExtractor:
             out_pols += [pols[at + i] for i in idx]
             at += len(pairs)
         return out_units, out_pols
+
+    @staticmethod
+    def _refine_units(lin: HashedLinear, texts: list[str],
+                      units: list[tuple[list[Any], list[str], list[str]]],
+                      cache: dict[Any, float] | None = None) -> list[tuple[list[Any], list[str], list[str]]]:
+        """Move each opinion span to the nearby span the annotation style's refiner scores best.
+
+        The refiner is linear, so a candidate's score is the sum of its start,
+        end and both-ends feature groups (``refine_features``); each group's
+        weight is computed once per distinct key and memoised in ``cache``
+        (values depend only on the key and the model), so a unit costs a few
+        dictionary lookups per candidate instead of ~30 hashed strings.
+        """
+        if cache is None:
+            cache = {}
+        W = lin.W
+        delta = (W[:, 1] - W[:, 0]) if W.shape[1] == 2 else W[:, 0]
+
+        def weight(kind: str, key: tuple[object, ...], feats: Any) -> float:
+            ck = (kind, key)
+            v = cache.get(ck)
+            if v is None:
+                v = float(delta[lin.index(feats(key))].astype(np.float64).sum())
+                if len(cache) > _CACHE_MAX:
+                    cache.clear()
+                cache[ck] = v
+            return v
+
+        out = []
+        bounds = word_bounds_many([t for t, u in zip(texts, units) if u[0]])
+        at = 0
+        for text, (pairs, asp_txt, op_txt) in zip(texts, units):
+            if not pairs:
+                out.append((pairs, asp_txt, op_txt))
+                continue
+            starts, ends = bounds[at]
+            at += 1
+            punct = [0]
+            for ch in text:
+                punct.append(punct[-1] + (ch in _PUNCT))
+            new = []
+            for a, o in pairs:
+                first, last = refine_bounds(text, o, starts, ends)
+                hs_m = {}  # start -> (key, weight) for candidates longer than one character
+                he_m = {}
+
+                def score(cs: int, ce: int) -> float:
+                    single = ce - cs == 1
+                    if single:
+                        ks = refine_start_key(text, o, cs, True)
+                        ke = refine_end_key(text, o, ce, True)
+                        ws, we_ = weight("s", ks, refine_start_features), weight("e", ke, refine_end_features)
+                    else:
+                        hs = hs_m.get(cs)
+                        if hs is None:
+                            k = refine_start_key(text, o, cs, False)
+                            hs = hs_m[cs] = (k, weight("s", k, refine_start_features))
+                        he = he_m.get(ce)
+                        if he is None:
+                            k = refine_end_key(text, o, ce, False)
+                            he = he_m[ce] = (k, weight("e", k, refine_end_features))
+                        ks, ws = hs
+                        ke, we_ = he
+                    # refine_pair_key, inlined (the hot path)
+                    if a is None:
+                        rel = "imp"
+                    elif a[1] <= cs:
+                        rel = "adj" if a[1] == cs else _BEF[min(cs - a[1], 4)]
+                    elif ce <= a[0]:
+                        rel = "aft" if ce == a[0] else "aftg"
+                    elif a[0] >= cs and a[1] <= ce:
+                        rel = "in"
+                    else:
+                        rel = "x"
+                    npc = punct[ce] - punct[cs]
+                    kp = (ks[0], ke[0], ce - cs if ce - cs < 16 else 16, rel, npc if npc < 2 else 2, ks[2], ks[5])
+                    vp = cache.get(("p", kp))
+                    if vp is None:
+                        vp = weight("p", kp, refine_pair_features)
+                    return ws + we_ + vp
+
+                # the order of refine_candidates (the tagger's span first): ties keep the earlier one
+                best, best_v = o, score(*o)
+                for cs in first:
+                    for ce in last:
+                        if cs < ce and (cs, ce) != o:
+                            v = score(cs, ce)
+                            if v > best_v:
+                                best, best_v = (cs, ce), v
+                new.append((a, best))
+            out.append((new, asp_txt, [text[x[0]:x[1]] for _, x in new]))
+        return out
 
     def _units(self, text: str, tags: list[int]) -> list[Opinion]:
         """The opinion units of one text: :meth:`_units_many` of a batch of one."""

@@ -20,6 +20,9 @@ __all__ = [
     "polarity_features",
     "polarity_features_from_key",
     "polarity_key",
+    "refine_bounds",
+    "refine_candidates",
+    "refine_features",
     "boundaries",
     "negated_polarity",
     "sentence_ids",
@@ -107,11 +110,28 @@ def pair_keys(text: str, aspects: Sequence[tuple[int, int]],
     o_st = [s for s, _ in opinions]
     o_en = [e for _, e in opinions]
 
-    def dist(x: tuple[int, int], y: tuple[int, int]) -> int:
-        return max(y[0] - x[1], x[0] - y[1], 0)
-
-    near_a = {o: min(aspects, key=lambda x: (dist(x, o), x[0] > o[0])) for o in opinions}
-    near_o = {a: min(opinions, key=lambda x: (dist(a, x), x[0] < a[0])) for a in aspects}
+    # nearest aspect of each opinion / opinion of each aspect: the first span with the smallest
+    # (distance, tie flag), as min(..., key=...) in pair_key picks it; plain loops, no key calls
+    near_a: dict[tuple[int, int], tuple[int, int]] = {}
+    for o in opinions:
+        o0, o1 = o
+        best, bk = aspects[0], -1
+        for x in aspects:
+            d = o0 - x[1] if o0 - x[1] > x[0] - o1 else x[0] - o1
+            k = (d if d > 0 else 0) * 2 + (x[0] > o0)
+            if bk < 0 or k < bk:
+                best, bk = x, k
+        near_a[o] = best
+    near_o: dict[tuple[int, int], tuple[int, int]] = {}
+    for a in aspects:
+        a0, a1 = a
+        best, bk = opinions[0], -1
+        for x in opinions:
+            d = x[0] - a1 if x[0] - a1 > a0 - x[1] else a0 - x[1]
+            k = (d if d > 0 else 0) * 2 + (x[0] < a0)
+            if bk < 0 or k < bk:
+                best, bk = x, k
+        near_o[a] = best
     a_txt = {a: text[a[0]:a[1]] for a in aspects}
     keys = []
     for o in opinions:
@@ -270,17 +290,19 @@ _PUNCT = _CLAUSE | _SENT_END
 
 
 def unit_features(text: str, a: tuple[int, int] | None, o: tuple[int, int], polarity: str,
-                  n_units: int) -> list[str]:
+                  n_units: int, *, units: Sequence[tuple[tuple[int, int] | None, tuple[int, int]]] = ()
+                  ) -> list[str]:
     """Features of a finished unit for the unit filter: would this annotation style mark it?
 
     The ASTE restaurant annotators mark some of a review's opinions, not all; a
     filter learned from what the tagger finds and what they marked drops the
-    units they tend to leave out (long implicit clauses, hedges).
+    units they tend to leave out (long implicit clauses, hedges). ``units``: the
+    (aspect, opinion) spans of all the text's units (shared aspects/opinions).
     """
     s0, s1 = o
     op = text[s0:s1]
     asp = text[a[0]:a[1]] if a else ""
-    return [
+    f = [
         f"o={op}", f"o1={op[:1]}", f"o2={op[:2]}", f"oe={op[-1:]}", f"ol={min(len(op), 12)}", f"a={asp}",
         f"pol={polarity}", f"imp={a is None}", f"adj={a is not None and a[1] == s0}",
         f"nx={text[s1:s1 + 1]}", f"pv={text[max(0, s0 - 1):s0]}",
@@ -288,3 +310,138 @@ def unit_features(text: str, a: tuple[int, int] | None, o: tuple[int, int], pola
         f"end={s1 == len(text) or text[s1] in _PUNCT}", f"st={s0 == 0 or text[s0 - 1] in _PUNCT}",
         f"ae={asp[-1:]}", f"pol|o1={polarity}|{op[:1]}",
     ]
+    # shared aspects/opinions, direction and distance, the clause's place in the text
+    so = sum(1 for _, x in units if x == o)
+    sa = sum(1 for x, _ in units if x == a) if a else 0
+    if a is None:
+        d = "imp"
+    elif a[1] <= s0:
+        d = f"ao{_bucket(s0 - a[1])}"
+    elif s1 <= a[0]:
+        d = f"oa{_bucket(a[0] - s1)}"
+    else:
+        d = "ov"
+    first = _BOUNDARY_RE.search(text, 0, s0) is None
+    last = _BOUNDARY_RE.search(text.rstrip("。！？!?～~…"), s1) is None
+    f += [f"so={min(so, 3)}", f"sa={min(sa, 3)}", f"d={d}", f"d|pol={d}|{polarity}", f"cl={first}{last}",
+          f"tl={min(len(text) // 20, 5)}", f"ol|end={min(len(op), 12)}|{f[13]}", f"imp|o={a is None}|{op}"]
+    return f
+
+
+def refine_candidates(text: str, o: tuple[int, int], starts: frozenset[int] | set[int],
+                      ends: frozenset[int] | set[int], *, back: int = 6, ahead: int = 4,
+                      clauses: int = 2) -> list[tuple[int, int]]:
+    """Alternative opinion spans near ``o`` for the span refiner, ``o`` itself first.
+
+    Starts from ``back`` characters before to ``ahead - 1`` after the start of
+    ``o``, ends from ``ahead - 1`` before to ``back`` after its end, or just
+    before one of the next ``clauses`` punctuation marks (the ASTE style often
+    runs an opinion on to the end of the clause or the next one); on word
+    boundaries (``starts``/``ends``: offsets where a word starts / ends), never
+    starting or ending on punctuation.
+    """
+    first, last = refine_bounds(text, o, starts, ends, back=back, ahead=ahead, clauses=clauses)
+    out = [o]
+    for s in first:
+        for e in last:
+            if s < e and (s, e) != o:
+                out.append((s, e))
+    return out
+
+
+def refine_bounds(text: str, o: tuple[int, int], starts: frozenset[int] | set[int],
+                  ends: frozenset[int] | set[int], *, back: int = 6, ahead: int = 4,
+                  clauses: int = 2) -> tuple[list[int], list[int]]:
+    """The candidate starts and the candidate ends (sorted) of :func:`refine_candidates`."""
+    s0, e0 = o
+    n = len(text)
+    first = [s for s in range(max(0, s0 - back), min(n - 1, s0 + ahead - 1) + 1)
+             if s in starts and text[s] not in _PUNCT and not text[s].isspace()]
+    last = {e for e in range(max(1, e0 - ahead + 1), min(n, e0 + back) + 1)
+            if e in ends and text[e - 1] not in _PUNCT and not text[e - 1].isspace()}
+    seen = 0
+    for i in range(e0, min(n, e0 + 30)):
+        if text[i] in _PUNCT:
+            if text[i - 1] not in _PUNCT and not text[i - 1].isspace():
+                last.add(i)
+            seen += 1
+            if seen == clauses:
+                break
+    return first, sorted(last)
+
+
+def _delta(part: str) -> str:
+    """A boundary move's characters: the text when short, else its length and whether it crosses punctuation."""
+    if len(part) <= 3:
+        return part
+    return f"{_bucket(len(part))}{not _PUNCT.isdisjoint(part)}"
+
+
+def refine_start_key(text: str, o0: tuple[int, int], s: int, single: bool) -> tuple[object, ...]:
+    """What the refiner's start features see of a candidate starting at ``s`` (``single``: one character long)."""
+    ds = s - o0[0]
+    b = text[s - 1] if s else "^"
+    pre = ("+" + _delta(text[s:o0[0]])) if ds < 0 else ("-" + _delta(text[o0[0]:s])) if ds > 0 else "0"
+    return (max(-6, min(ds, 6)), b, text[s], text[s] if single else text[s:s + 2], b == "^" or b in _PUNCT, pre)
+
+
+def refine_end_key(text: str, o0: tuple[int, int], e: int, single: bool) -> tuple[object, ...]:
+    """What the refiner's end features see of a candidate ending at ``e``."""
+    de = e - o0[1]
+    nx = text[e] if e < len(text) else "$"
+    suf = ("+" + _delta(text[o0[1]:e])) if de > 0 else ("-" + _delta(text[e:o0[1]])) if de < 0 else "0"
+    return (max(-6, min(de, 6)), text[e - 1], text[e - 1] if single else text[e - 2:e], nx,
+            nx == "$" or nx in _PUNCT, suf)
+
+
+def refine_pair_key(a: tuple[int, int] | None, o: tuple[int, int], start_key: tuple[object, ...],
+                    end_key: tuple[object, ...], n_punct: int) -> tuple[object, ...]:
+    """What the refiner's features of both ends see (``n_punct``: punctuation marks inside the candidate)."""
+    s, e = o
+    if a is None:
+        rel = "imp"
+    elif a[1] <= s:
+        rel = "adj" if a[1] == s else f"bef{min(s - a[1], 4)}"
+    elif e <= a[0]:
+        rel = "aft" if e == a[0] else "aftg"
+    elif a[0] >= s and a[1] <= e:
+        rel = "in"
+    else:
+        rel = "x"
+    return (start_key[0], end_key[0], min(e - s, 16), rel, min(n_punct, 2), start_key[2], start_key[5])
+
+
+def refine_start_features(k: tuple[object, ...]) -> list[str]:
+    dsb, b, f, f2, stc, pre = k
+    return [f"ds={dsb}", f"b={b}", f"f={f}", f"f2={f2}", f"bf={b}{f}", f"stc={stc}", f"ds|f={dsb}|{f}",
+            f"ds|b={dsb}|{b}", f"stc|ds={stc}|{dsb}", f"pre={pre}"]
+
+
+def refine_end_features(k: tuple[object, ...]) -> list[str]:
+    deb, l1, l2, nx, endc, suf = k
+    return [f"de={deb}", f"l={l1}", f"l2={l2}", f"n={nx}", f"ln={l1}{nx}", f"endc={endc}", f"de|l={deb}|{l1}",
+            f"de|n={deb}|{nx}", f"endc|de={endc}|{deb}", f"suf={suf}", f"suf|endc={suf}|{endc}"]
+
+
+def refine_pair_features(k: tuple[object, ...]) -> list[str]:
+    dsb, deb, ln, rel, npc, f, pre = k
+    return [f"dd={dsb}|{deb}", f"len={ln}", f"rel={rel}", f"rel|f={rel}|{f}", f"rel|ds={rel}|{dsb}",
+            f"pc={npc}", f"pre|rel={pre}|{rel}", f"pc|len={npc}|{ln}"]
+
+
+def refine_features(text: str, a: tuple[int, int] | None, o0: tuple[int, int], o: tuple[int, int]) -> list[str]:
+    """Features of the candidate opinion span ``o`` of a unit whose tagger span was ``o0``.
+
+    Span-level cues a character tagger cannot see: where the candidate starts
+    and ends relative to the tagger's span and to the aspect, the characters it
+    adds or drops at each end, its length, whether it runs to the end of the
+    clause or across a comma, the characters on both sides of each boundary.
+    Three groups: of the start alone, of the end alone, of both (extraction
+    scores each start and end once per unit, and memoises the groups).
+    """
+    s, e = o
+    single = e - s == 1
+    ks = refine_start_key(text, o0, s, single)
+    ke = refine_end_key(text, o0, e, single)
+    kp = refine_pair_key(a, o, ks, ke, sum(ch in _PUNCT for ch in text[s:e]))
+    return refine_start_features(ks) + refine_end_features(ke) + refine_pair_features(kp)

@@ -21,13 +21,15 @@ dictionary) produced ``doc.tokens``, and ``extract(text)`` and
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
 import numpy as np
 
-__all__ = ["TAGS", "CharTagger", "SpanLexicon", "domain_index", "features", "features_many", "spans_from_tags"]
+__all__ = ["TAGS", "CharTagger", "SpanLexicon", "domain_index", "features", "features_many", "spans_from_tags",
+           "word_bounds", "word_bounds_many"]
 
 TAGS: tuple[str, ...] = ("O", "B-A", "I-A", "B-O", "I-O")
 _O, _BA, _IA, _BO, _IO = range(5)
@@ -128,6 +130,98 @@ def _trie_regex(words: Sequence[str]) -> re.Pattern[str] | None:
 
 _SPAN = re.Match.span  # (start, end) of a match, called from C in map()
 
+_SALT_W = _salts(4, 61)
+_BOS_WORD = np.uint64(0x5BD1E9955BD1E995)  # the "word" before a text's first and after its last word
+_ENGINE_LOCK = threading.Lock()
+_ENGINE: list[Any] = []  # one private rjieba instance, built on first use and never changed after
+
+
+def _word_engine() -> Any:
+    """A private ``rjieba.Jieba`` with the default dictionary (user words added elsewhere never reach it)."""
+    with _ENGINE_LOCK:
+        if not _ENGINE:
+            import rjieba  # noqa: PLC0415 - builds its own default instance: import late
+
+            _ENGINE.append(rjieba.Jieba())
+        return _ENGINE[0]
+
+
+def word_bounds(text: str) -> tuple[set[int], set[int]]:
+    """Offsets where a jieba word of ``text`` starts, and where one ends (default dictionary)."""
+    return word_bounds_many([text])[0]
+
+
+def word_bounds_many(texts: Sequence[str]) -> list[tuple[set[int], set[int]]]:
+    """:func:`word_bounds` of many texts, with one segmenter call (texts joined by newlines, which end a word)."""
+    if not texts:
+        return []
+    out: list[tuple[set[int], set[int]]] = []
+    starts: set[int] = set()
+    ends: set[int] = set()
+    k = at = 0
+    n = len(texts[0])
+    for w in _word_engine().cut("\n".join(texts)):
+        if at == n and w == "\n":  # the separator after text k
+            out.append((starts, ends))
+            starts, ends = set(), set()
+            k += 1
+            n = len(texts[k])
+            at = 0
+            continue
+        starts.add(at)
+        at += len(w)
+        ends.add(at)
+    out.append((starts, ends))
+    return out
+
+
+def _word_codes(texts: Sequence[str], lens: Sequence[int], c: np.ndarray) -> np.ndarray:
+    """Per character of the concatenated ``texts`` (code points ``c``): hashed word features.
+
+    Columns: (word, position B/M/E/S), (previous word, position), (next word,
+    position), (position and word length, character). Segmented with jieba's
+    default dictionary, once for the whole batch (texts joined by newlines,
+    which always end a word), so a text gets the same words alone or in a batch.
+    """
+    if not len(c):
+        return np.zeros((0, 4), dtype=np.uint64)
+    joined = "\n".join(texts)
+    n = len(joined)
+    words = _word_engine().cut(joined)
+    wl = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    start = np.zeros(n + 1, dtype=bool)
+    if int(wl.sum()) == n:
+        start[np.cumsum(wl)[:-1]] = True
+    else:  # never seen: fall back to characters
+        start[:] = True
+    start[0] = True
+    sep = np.cumsum(np.asarray(lens[:-1], dtype=np.int64) + 1) - 1
+    start[sep] = True
+    start[sep + 1] = True
+    start = start[:n]
+    cj = np.zeros(n, dtype=np.uint64)
+    keep = np.ones(n, dtype=bool)
+    keep[sep] = False
+    cj[keep] = c
+    cj[sep] = 10
+    starts = np.nonzero(start)[0]
+    wid = np.cumsum(start) - 1
+    off = np.arange(n) - starts[wid]
+    wlen = np.diff(np.append(starts, n))
+    with np.errstate(over="ignore"):
+        v = (cj + off.astype(np.uint64) * np.uint64(0x10FFFF)) * _M1
+        v ^= v >> _SHIFT
+        v *= _M2
+        wh = np.add.reduceat(v, starts)
+        wh[wid[sep]] = _BOS_WORD  # the separators are not words
+        whp = np.concatenate([[_BOS_WORD], wh, [_BOS_WORD]]).astype(np.uint64)
+        ln = wlen[wid]
+        pos = np.where(ln == 1, 3, np.where(off == 0, 0, np.where(off == ln - 1, 2, 1))).astype(np.uint64)
+        out = np.stack([whp[wid + 1] ^ pos, whp[wid] ^ pos, whp[wid + 2] ^ pos,
+                        ((pos * np.uint64(16) + np.minimum(ln, 15).astype(np.uint64)) << np.uint64(24)) ^ cj], axis=1)
+        out = (out ^ _SALT_W) * _M3
+    return out[keep]
+
 
 class SpanLexicon:
     """Known aspect words and opinion words, marked B/I/E/S on the characters they cover.
@@ -166,7 +260,8 @@ class SpanLexicon:
 
 
 def features_many(texts: Sequence[str], bits: int, domain: int = 0,
-                  clause: bool = False, lexicon: SpanLexicon | None = None) -> tuple[np.ndarray, list[int]]:
+                  clause: bool = False, lexicon: SpanLexicon | None = None,
+                  words: bool = False) -> tuple[np.ndarray, list[int]]:
     """Hashed feature indices of all characters of ``texts``, stacked, and each text's length.
 
     One pass over the concatenation (texts separated by padding wide enough
@@ -213,6 +308,8 @@ def features_many(texts: Sequence[str], bits: int, domain: int = 0,
             Lx = np.stack([LW[:, 3], (LW[:, 3] << np.uint64(24)) ^ ch,
                            LW[:, 2] * np.uint64(625) + LW[:, 3] * np.uint64(25) + LW[:, 4]], axis=1)
             parts.append((Lx ^ _SALT_L) * _M3)
+        if words:  # the word each character is in (word boundaries, word identity)
+            parts.append(_word_codes(texts, lens, c))
         f = np.concatenate(parts, axis=1)
         f ^= f >> _SHIFT
         f *= _M2
@@ -236,9 +333,9 @@ def domain_index(idx: np.ndarray, domain: int, bits: int) -> np.ndarray:
 
 
 def features(text: str, bits: int, domain: int = 0, clause: bool = False,
-             lexicon: SpanLexicon | None = None) -> np.ndarray:
+             lexicon: SpanLexicon | None = None, words: bool = False) -> np.ndarray:
     """Hashed feature indices of one text, shape ``(len(text), n_features)``, in ``[0, 2**bits)``."""
-    return features_many([text], bits, domain, clause, lexicon)[0]
+    return features_many([text], bits, domain, clause, lexicon, words)[0]
 
 
 def _emission_sum(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -259,8 +356,9 @@ class CharTagger:
     """Weights of the sequence labeller (emission table + transitions)."""
 
     def __init__(self, bits: int = 20, domain: int = 0, clause: bool = False,
-                 lexicon: SpanLexicon | None = None) -> None:
+                 lexicon: SpanLexicon | None = None, words: bool = False) -> None:
         self.bits = bits
+        self.words = words
         self.domain = domain
         self.clause = clause
         self.lexicon = lexicon
@@ -281,9 +379,11 @@ class CharTagger:
             cache[domain] = table  # a race computes the same table twice; either wins
         return table
 
-    def emissions(self, text: str, domain: int | None = None) -> np.ndarray:
+    def emissions(self, text: str, domain: int | None = None, lexicon: SpanLexicon | None = None) -> np.ndarray:
+        """Emission scores ``(len(text), 5)``; ``lexicon`` replaces the trained one (when there is one)."""
         dom = self.domain if domain is None else domain
-        return _emission_sum(self.folded(dom), features(text, self.bits, 0, self.clause, self.lexicon))
+        lex = lexicon if lexicon is not None and self.lexicon is not None else self.lexicon
+        return _emission_sum(self.folded(dom), features(text, self.bits, 0, self.clause, lex, self.words))
 
     def viterbi(self, E: np.ndarray) -> list[int]:
         """Best tag sequence for one emission matrix ``(n, 5)``.
@@ -369,14 +469,16 @@ class CharTagger:
             out[j] = tags[b, : lens_s[b]].tolist()
         return out
 
-    def tag(self, text: str, domain: int | None = None) -> list[int]:
-        return self.viterbi(self.emissions(text, domain))
+    def tag(self, text: str, domain: int | None = None, lexicon: SpanLexicon | None = None) -> list[int]:
+        return self.viterbi(self.emissions(text, domain, lexicon))
 
-    def tag_many(self, texts: Sequence[str], domain: int | None = None) -> list[list[int]]:
+    def tag_many(self, texts: Sequence[str], domain: int | None = None,
+                 lexicon: SpanLexicon | None = None) -> list[list[int]]:
         if not texts:
             return []
         dom = self.domain if domain is None else domain
-        allf, lens = features_many(texts, self.bits, 0, self.clause, self.lexicon)
+        lex = lexicon if lexicon is not None and self.lexicon is not None else self.lexicon
+        allf, lens = features_many(texts, self.bits, 0, self.clause, lex, self.words)
         E = _emission_sum(self.folded(dom), allf)
         Es, pos = [], 0
         for n in lens:
@@ -390,7 +492,7 @@ class CharTagger:
             domains: Sequence[int] | None = None) -> CharTagger:
         rng = np.random.default_rng(seed)
         doms = [0] * len(texts) if domains is None else list(domains)
-        feats = [features(t, self.bits, d, self.clause, self.lexicon) for t, d in zip(texts, doms)]
+        feats = [features(t, self.bits, d, self.clause, self.lexicon, self.words) for t, d in zip(texts, doms)]
         gold = [np.asarray(g, dtype=np.int64) for g in tags]
         wts = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=float)
         W, T, S = self.W, self.T, self.S
