@@ -38,6 +38,7 @@ _BOUNDARY_RE = re.compile("[" + re.escape("".join(sorted(_CLAUSE | _SENT_END))) 
 _CONTRAST = ("但是", "但", "不过", "可是", "却", "就是", "只是", "然而", "可惜")
 _CONTRAST_RE = re.compile("|".join(_CONTRAST))
 _NEGATOR_SET = frozenset(_NEGATORS)
+_MEMO_MAX = 1 << 17  # entries of each memo (Lexicon, pair_features_from_key): cleared when full
 
 
 def _bucket(d: int) -> str:
@@ -157,19 +158,36 @@ def pair_keys(text: str, aspects: Sequence[tuple[int, int]],
     return keys
 
 
-def pair_features_from_key(key: tuple[object, ...], domain: str) -> list[str]:
+def pair_features_from_key(key: tuple[object, ...], domain: str,
+                           memo: dict[tuple[object, ...], tuple[tuple[str, ...], tuple[str, ...]]] | None = None
+                           ) -> list[str]:
+    """Features of a pair from its :func:`pair_key`.
+
+    ``memo``: a dictionary the caller keeps (bounded here) for the 11 features of the pair's
+    layout (direction, distance bucket, counts, nearest flags) and their domain copies: a small
+    set of values that recur across texts. The result is the same with or without it.
+    """
     d, n, gap, npunct, nend, ob, ab, nearest_a, nearest_o, asp, op = key
     db = _bucket(n)  # type: ignore[arg-type]
-    f = [
-        f"d={d}", f"db={d}{db}", f"p={d}{npunct}", f"e={nend}", f"ob={ob}", f"ab={ab}",
-        f"dpo={d}{db}{npunct}{ob}", f"dpa={d}{npunct}{ab}", f"na={nearest_a}{d}", f"no={nearest_o}{d}",
-        f"nn={nearest_a}{nearest_o}{npunct}{nend}", f"a={asp}", f"o1={op[:1]}", f"a-1={asp[-1:]}",  # type: ignore[index]
-        f"ol={min(len(op), 5)}",  # type: ignore[arg-type]
-    ]
+    lay = None
+    if memo is not None:
+        mk = (domain, d, db, npunct, nend, ob, ab, nearest_a, nearest_o)
+        lay = memo.get(mk)
+    if lay is None:
+        base = (f"d={d}", f"db={d}{db}", f"p={d}{npunct}", f"e={nend}", f"ob={ob}", f"ab={ab}",
+                f"dpo={d}{db}{npunct}{ob}", f"dpa={d}{npunct}{ab}", f"na={nearest_a}{d}", f"no={nearest_o}{d}",
+                f"nn={nearest_a}{nearest_o}{npunct}{nend}")
+        lay = (base, tuple(f"{domain}|{x}" for x in base))
+        if memo is not None:
+            if len(memo) > _MEMO_MAX:
+                memo.clear()
+            memo[mk] = lay
+    f = list(lay[0])
+    f += (f"a={asp}", f"o1={op[:1]}", f"a-1={asp[-1:]}", f"ol={min(len(op), 5)}")  # type: ignore[index,arg-type]
     if gap is not None:
         f.append(f"g={d}{gap}")
     f.append(f"a|o={asp}|{op}")
-    f += [f"{domain}|{x}" for x in f[:11]]
+    f += lay[1]
     return f
 
 
@@ -187,17 +205,54 @@ class Lexicon:
         self.words = dict(words)
         alts = sorted(self.words, key=len, reverse=True)
         self._re = re.compile("|".join(re.escape(w) for w in alts)) if alts else None
+        # op -> features / op -> polarity features of the opinion alone: opinions repeat
+        # ("很好", "不错"). Bounded; a value depends only on its key, so concurrent readers
+        # never see a wrong one (a race stores the same value twice).
+        self._memo: dict[str, tuple[str, ...]] = {}
+        self._op_memo: dict[str, tuple[tuple[str, ...], str]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["_memo"], state["_op_memo"] = {}, {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_memo", {})
+        self.__dict__.setdefault("_op_memo", {})
 
     def features(self, op: str) -> list[str]:
+        v = self._memo.get(op)
+        if v is None:
+            v = tuple(self._features(op))
+            if len(self._memo) > _MEMO_MAX:
+                self._memo.clear()
+            self._memo[op] = v
+        return list(v)
+
+    def _features(self, op: str) -> list[str]:
         if self._re is None:
             return []
         out = []
         for m in self._re.finditer(op):
             # negation scope: the few characters just before the word (不太新鲜, 并不便宜)
             window = op[max(0, m.start() - 3):m.start()]
-            neg = sum(window.count(n) for n in _NEGATORS) % 2
+            neg = sum(map(window.count, _NEGATORS)) % 2
             out.append(f"lex={self.words[m.group(0)]}{neg}")
         return out
+
+    def op_features(self, op: str) -> tuple[tuple[str, ...], str]:
+        """The polarity features of the opinion alone: (lexicon, character, bigram, trigram ones), the negation one.
+
+        What :func:`polarity_features_from_key` puts between ``a=`` and ``a|c=`` and its ``neg=``, memoised.
+        """
+        v = self._op_memo.get(op)
+        if v is None:
+            v = (tuple(self.features(op)) + _op_ngrams(op), _neg_feature(op))
+            if len(self._op_memo) > _MEMO_MAX:
+                self._op_memo.clear()
+            self._op_memo[op] = v
+        return v
 
 
 def boundaries(text: str) -> list[int]:
@@ -248,19 +303,30 @@ def polarity_key(text: str, aspect: str, o: tuple[int, int],
             "吗" in after or "？" in after or "?" in after)
 
 
+def _op_ngrams(op: str) -> tuple[str, ...]:
+    """Character, bigram and trigram polarity features of an opinion, in that order."""
+    return (tuple(f"c={ch}" for ch in op) + tuple(f"b={op[i:i + 2]}" for i in range(len(op) - 1))
+            + tuple(f"t={op[i:i + 3]}" for i in range(len(op) - 2)))
+
+
+def _neg_feature(op: str) -> str:
+    neg = sum(map(op.count, _NEGATORS))
+    return f"neg={neg % 2}{min(neg, 2)}"
+
+
 def polarity_features_from_key(key: tuple[object, ...], lexicon: Lexicon | None = None) -> list[str]:
     op, aspect, pre, post, preneg, contrast, question = key
     assert isinstance(op, str) and isinstance(aspect, str) and isinstance(pre, str) and isinstance(post, str)
     f = [f"o={op}", f"a|o={aspect}|{op}", f"a={aspect}"]
     if lexicon is not None:
-        f += lexicon.features(op)
-    f += [f"c={ch}" for ch in op]
-    f += [f"b={op[i:i + 2]}" for i in range(len(op) - 1)]
-    f += [f"t={op[i:i + 3]}" for i in range(len(op) - 2)]
-    f += [f"a|c={aspect}|{ch}" for ch in op] if aspect else []
-    neg = sum(op.count(n) for n in _NEGATORS)
-    f.append(f"neg={neg % 2}{min(neg, 2)}")
-    f += [f"p1={pre[-1:]}", f"p2={pre[-2:]}", f"n1={post[:1]}", f"n2={post}"]
+        block, negf = lexicon.op_features(op)
+        f += block
+    else:
+        f += _op_ngrams(op)
+        negf = _neg_feature(op)
+    if aspect:
+        f += [f"a|c={aspect}|{ch}" for ch in op]
+    f += [negf, f"p1={pre[-1:]}", f"p2={pre[-2:]}", f"n1={post[:1]}", f"n2={post}"]
     if preneg:
         f.append("preneg")
     if contrast:
