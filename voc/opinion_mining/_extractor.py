@@ -49,6 +49,7 @@ from ._features import (
     _PUNCT,
     _SENT_END,
     Lexicon,
+    aspect_relation,
     boundaries,
     category_features,
     negated_polarity,
@@ -208,7 +209,6 @@ def save_model(path: str | os.PathLike[str], tagger: CharTagger, domains: Mappin
 
 
 _MAX_PAIRS = 400
-_BEF = ("bef0", "bef1", "bef2", "bef3", "bef4")
 
 
 def taxonomy_words(tax: Taxonomy) -> tuple[set[str], set[str]]:
@@ -662,18 +662,9 @@ class OpinionExtractor:
                         ks, ws = hs
                         ke, we_ = he
                     # refine_pair_key, inlined (the hot path)
-                    if a is None:
-                        rel = "imp"
-                    elif a[1] <= cs:
-                        rel = "adj" if a[1] == cs else _BEF[min(cs - a[1], 4)]
-                    elif ce <= a[0]:
-                        rel = "aft" if ce == a[0] else "aftg"
-                    elif a[0] >= cs and a[1] <= ce:
-                        rel = "in"
-                    else:
-                        rel = "x"
                     npc = punct[ce] - punct[cs]
-                    kp = (ks[0], ke[0], ce - cs if ce - cs < 16 else 16, rel, npc if npc < 2 else 2, ks[2], ks[5])
+                    kp = (ks[0], ke[0], ce - cs if ce - cs < 16 else 16, aspect_relation(a, cs, ce),
+                          npc if npc < 2 else 2, ks[2], ks[5])
                     vp = cache.get(("p", kp))
                     if vp is None:
                         vp = weight("p", kp, refine_pair_features)

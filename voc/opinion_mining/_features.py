@@ -464,17 +464,25 @@ def refine_pair_key(a: tuple[int, int] | None, o: tuple[int, int], start_key: tu
                     end_key: tuple[object, ...], n_punct: int) -> tuple[object, ...]:
     """What the refiner's features of both ends see (``n_punct``: punctuation marks inside the candidate)."""
     s, e = o
+    return (start_key[0], end_key[0], min(e - s, 16), aspect_relation(a, s, e), min(n_punct, 2),
+            start_key[2], start_key[5])
+
+
+_BEFORE = ("bef0", "bef1", "bef2", "bef3", "bef4")
+
+
+def aspect_relation(a: tuple[int, int] | None, s: int, e: int) -> str:
+    """Where the aspect ``a`` lies relative to the candidate opinion ``[s, e)``: implicit, adjacent
+    before (``adj``), up to 4+ characters before (``bef1`` …), adjacent after, further after, inside, across."""
     if a is None:
-        rel = "imp"
-    elif a[1] <= s:
-        rel = "adj" if a[1] == s else f"bef{min(s - a[1], 4)}"
-    elif e <= a[0]:
-        rel = "aft" if e == a[0] else "aftg"
-    elif a[0] >= s and a[1] <= e:
-        rel = "in"
-    else:
-        rel = "x"
-    return (start_key[0], end_key[0], min(e - s, 16), rel, min(n_punct, 2), start_key[2], start_key[5])
+        return "imp"
+    if a[1] <= s:
+        return "adj" if a[1] == s else _BEFORE[min(s - a[1], 4)]
+    if e <= a[0]:
+        return "aft" if e == a[0] else "aftg"
+    if a[0] >= s and a[1] <= e:
+        return "in"
+    return "x"
 
 
 def refine_start_features(k: tuple[object, ...]) -> list[str]:
