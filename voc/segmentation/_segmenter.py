@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from .._input import as_text, as_texts
 from .._resources import model_path
-from .._types import Document, Token
+from .._types import Document, Token, fast_constructor
 from ..errors import ConfigError, InputError
 from ._engines import NEEDS_CLEAN as _NEEDS_CLEAN
 from ._engines import JiebaEngine, RJiebaEngine
@@ -45,17 +45,7 @@ class _FastToken:
         self.__class__ = Token  # type: ignore[assignment]
 
 
-def _token_factory() -> Any:
-    try:
-        t = _FastToken("字", 0, 1, "n")
-        if type(t) is Token and t == Token("字", 0, 1, "n"):
-            return _FastToken
-    except TypeError:  # Token's layout changed: fall back to the dataclass itself
-        pass
-    return Token  # pragma: no cover
-
-
-_make_token = _token_factory()
+_make_token: Any = fast_constructor(_FastToken, Token, ("字", 0, 1, "n"), Token("字", 0, 1, "n")) or Token
 
 
 @lru_cache(maxsize=None)

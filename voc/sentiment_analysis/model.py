@@ -42,7 +42,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from .._input import as_text, as_texts
-from .._types import Document, Sentiment, Span, Token
+from .._types import Document, Sentiment, Span, Token, fast_constructor
 from ..errors import ConfigError, InputError, ModelLoadError
 from . import _features as F
 from ._tools import ModelBase
@@ -248,17 +248,8 @@ class _FastSpan:
         self.__class__ = Span  # type: ignore[assignment]
 
 
-def _span_factory() -> Any:
-    try:
-        s = _FastSpan(0, 2, "差评", -1.3)
-        if type(s) is Span and s == Span(0, 2, "差评", weight=-1.3):
-            return _FastSpan
-    except TypeError:  # Span's layout changed: fall back to the dataclass itself
-        pass
-    return lambda start, end, text, weight: Span(start, end, text, weight=weight)  # pragma: no cover
-
-
-_make_span = _span_factory()
+_make_span: Any = (fast_constructor(_FastSpan, Span, (0, 2, "差评", -1.3), Span(0, 2, "差评", weight=-1.3))
+                   or (lambda start, end, text, weight: Span(start, end, text, weight=weight)))
 
 
 @lru_cache(maxsize=1)
