@@ -41,7 +41,7 @@ def test_dask_local_cluster(expected):
 
     df = pd.DataFrame({"id": range(len(TEXTS)), "review": TEXTS})
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster):
         ddf = dd.from_pandas(df, npartitions=3)
         lazy = voc.dask.analyze(ddf, text_col="review")
         assert list(lazy.columns) == list(expected.columns)
