@@ -66,3 +66,24 @@ def test_bad_turns_and_dialogues():
     with pytest.raises(voc.InputError, match="voc.Turn"):
         Dialogue([("customer", "hi")])  # type: ignore[list-item]
     assert Turn("customer", None).text == ""  # type: ignore[arg-type]
+
+
+def test_document_with_is_replace():
+    """The pipeline steps' fast replace builds the very Document dataclasses.replace would."""
+    from voc._types import _make_document, document_with
+
+    assert _make_document is not None  # the fast path is live (its layout check passed)
+    doc = voc.Pipeline(steps="segment")("軟體很好用👍", id="r1")
+    changes = {"sentiment": Sentiment("positive", 0.9, 0.8), "emotion": None, "id": 5,
+               "opinions": (Opinion("软件", "好用", "positive", ("产品", "使用体验", "好用")),),
+               "tokens": None, "meta": {"k": 1}}
+    for name, value in changes.items():
+        new, ref = document_with(doc, **{name: value}), dataclasses.replace(doc, **{name: value})
+        assert type(new) is Document and new == ref and getattr(new, name) is value
+        assert pickle.loads(pickle.dumps(new)) == ref
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            new.text = "x"  # type: ignore[misc]
+    assert document_with(doc, id=1, meta={}) == dataclasses.replace(doc, id=1, meta={})
+    assert doc.id == "r1"  # the input is never changed
+    with pytest.raises(TypeError):
+        document_with(doc, label="positive")

@@ -34,7 +34,6 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,7 +42,7 @@ import numpy as np
 from .._input import as_text, as_texts
 from .._persist import load_artifact, save_artifact
 from .._resources import model_path
-from .._types import Document, Opinion, Span
+from .._types import Document, Opinion, Span, document_with
 from ..errors import ConfigError, InputError
 from ._features import (
     _PUNCT,
@@ -444,7 +443,7 @@ class OpinionExtractor:
         if not isinstance(doc, Document):
             raise InputError(f"OpinionExtractor() expects a voc.Document, got {type(doc).__name__}; "
                              "for a plain string use extract(text)")
-        return replace(doc, opinions=tuple(self._units(doc.text, self._tags([doc.text])[0])))
+        return document_with(doc, opinions=tuple(self._units(doc.text, self._tags([doc.text])[0])))
 
     def pipe(self, docs: Iterable[Document], *, batch_size: int = 256) -> Iterator[Document]:
         """Fill ``opinions`` for many documents, batched; yields what calling one by one would."""
@@ -472,7 +471,7 @@ class OpinionExtractor:
     def _pipe_batch(self, docs: list[Document]) -> list[Document]:
         texts = [d.text for d in docs]
         units = self._units_many(texts, self._tags(texts))
-        return [replace(d, opinions=tuple(u)) for d, u in zip(docs, units)]
+        return [document_with(d, opinions=tuple(u)) for d, u in zip(docs, units)]
 
     def _tags(self, texts: list[str]) -> list[list[int]]:
         model = self._get()[0]

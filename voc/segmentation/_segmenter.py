@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from functools import lru_cache
 from itertools import accumulate, islice, repeat
 from typing import Any, Literal
 
 from .._input import as_text, as_texts
 from .._resources import model_path
-from .._types import Document, Token, fast_constructor
+from .._types import Document, Token, document_with, fast_constructor
 from ..errors import ConfigError, InputError
 from ._engines import NEEDS_CLEAN as _NEEDS_CLEAN
 from ._engines import JiebaEngine, RJiebaEngine
@@ -287,7 +286,7 @@ class Segmenter:
             raise InputError(
                 f"Segmenter expects a voc.Document, got {type(doc).__name__}; "
                 "use Segmenter.tokenize(text) for a plain string")
-        return replace(doc, tokens=tuple(self.tokenize(doc.text)))
+        return document_with(doc, tokens=tuple(self.tokenize(doc.text)))
 
     def pipe(self, docs: Iterable[Document], *, batch_size: int = 256) -> Iterator[Document]:
         """Segment many Documents lazily, in order (same as calling one by one)."""

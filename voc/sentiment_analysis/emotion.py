@@ -30,7 +30,6 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
@@ -39,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from .._input import as_text, as_texts
-from .._types import EMOTIONS, Document, Emotion
+from .._types import EMOTIONS, Document, Emotion, document_with
 from ..errors import ConfigError, InputError, ModelLoadError, ModelNotFoundError
 from ._tools import ModelBase
 
@@ -430,7 +429,7 @@ class EmotionModel(ModelBase):
         """Pipeline step: the emotion of ``doc.text`` (using ``doc.tokens`` when present)."""
         st = self._fitted()
         item = self._doc_item(doc)
-        return replace(doc, emotion=self._emotion(self._scores(st, [item])[0]))
+        return document_with(doc, emotion=self._emotion(self._scores(st, [item])[0]))
 
     def pipe(self, docs: Iterable[Document], *, batch_size: int = 1024) -> Iterator[Document]:
         """Emotions of a stream of documents, scored ``batch_size`` at a time.
@@ -457,7 +456,7 @@ class EmotionModel(ModelBase):
     def _pipe_batch(self, st: _Fitted, docs: list[Document],
                     items: list[tuple[str, Sequence[str]]]) -> Iterator[Document]:
         for doc, p in zip(docs, self._scores(st, items)):
-            yield replace(doc, emotion=self._emotion(p))
+            yield document_with(doc, emotion=self._emotion(p))
 
     # -- training ----------------------------------------------------------------------------------
     def _check_params(self) -> None:

@@ -31,7 +31,6 @@ import math
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from functools import lru_cache, reduce
 from itertools import accumulate, compress, repeat
 from operator import add, and_, lshift, mul, or_, sub, truediv
@@ -42,7 +41,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from .._input import as_text, as_texts
-from .._types import Document, Sentiment, Span, Token, fast_constructor
+from .._types import Document, Sentiment, Span, Token, document_with, fast_constructor
 from ..errors import ConfigError, InputError, ModelLoadError
 from . import _features as F
 from ._tools import ModelBase
@@ -753,7 +752,7 @@ class SentimentModel(ModelBase):
         tokens: Any = doc.tokens
         if tokens is None:
             tokens = _seg_spans(self._get_tools()[1], doc.text)
-        return replace(doc, sentiment=self._score(st, doc.text, tokens))
+        return document_with(doc, sentiment=self._score(st, doc.text, tokens))
 
     def pipe(self, docs: Iterable[Document], *, batch_size: int = 1024,
              evidence: bool = True) -> Iterator[Document]:
@@ -772,7 +771,7 @@ class SentimentModel(ModelBase):
                     for d in chunk]
             res = self._score_batch(st, [d.text for d in chunk], toks, evidence=evidence)
             for d, r in zip(chunk, res):
-                yield replace(d, sentiment=r)
+                yield document_with(d, sentiment=r)
 
     # -- training ---------------------------------------------------------------------
     def fit(self, texts: Iterable[str], labels: Iterable[Any]) -> SentimentModel:
