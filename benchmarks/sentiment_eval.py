@@ -17,8 +17,10 @@ Sections (``--sections``, comma-separated; default all):
 * ``challenge``: ``benchmarks/data/sentiment_challenge.tsv``, three-class, with and
   without rules, per phenomenon; then the same on ``benchmarks/data/sentiment_fresh.tsv``
   (48 sentences written before the neutral/hedge/question rules, kept apart as a check
-  that rule changes generalise: never tune on it), and the outputs for a few everyday
-  neutral texts (platform filler, plain questions, hedges).
+  that rule changes generalise: never tune on it); ``sentiment_dev.tsv`` (300 texts whose
+  errors guide rule work; ``--show-errors`` lists them) and ``sentiment_blind.tsv`` (300
+  texts written blind, a test set: only its scores are printed, never its errors); and the
+  outputs for a few everyday neutral texts (platform filler, plain questions, hedges).
 * ``speed``: batch throughput on 60-character reviews, one-call latency, model
   size on disk, RSS after loading.
 * ``select`` (not in the default run): the model-selection table on the dev split.
@@ -48,6 +50,8 @@ sys.path.insert(0, str(REPO))
 DATA = Path(os.environ.get("VOC_DATA", REPO.parent / "shared" / "data"))
 CHALLENGE = REPO / "benchmarks" / "data" / "sentiment_challenge.tsv"
 FRESH = REPO / "benchmarks" / "data" / "sentiment_fresh.tsv"
+DEV = REPO / "benchmarks" / "data" / "sentiment_dev.tsv"
+BLIND = REPO / "benchmarks" / "data" / "sentiment_blind.tsv"
 NEUTRAL_EXAMPLES = ("此用户没有填写评价。", "请问这款洗发水适合油性头发吗？", "还行吧", "一般般", "凑合",
                     "东西收到了，还没开始用")
 _CACHE: dict = {}  # models shared between sections of one run
@@ -273,20 +277,31 @@ def section_challenge(df, args) -> None:
         for i in np.flatnonzero(lab["voc (rules)"] != y):
             s_ = shipped.predict(texts[i])
             print(f"   [{ch.phenomenon[i]}] gold={ch.label[i]} got={s_.label} {texts[i]}  {list(s_.evidence[:3])}")
-    if FRESH.exists():
-        fr = pd.read_csv(FRESH, sep="\t", dtype=str, keep_default_na=False)
+    fl = {"voc (rules)": shipped, "voc rules off": bare, "reference": ref}
+    if "norules" in _CACHE:
+        fl["voc trained w/o rules"] = _CACHE["norules"]
+    for path, title, groups in ((FRESH, "Fresh check set", ("label",)),
+                                (DEV, "Rules development set", ("label", "phenomenon")),
+                                (BLIND, "Blind test set", ("label", "phenomenon", "domain"))):
+        if not path.exists():
+            continue
+        fr = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, quoting=3)
         yf = fr.label.map({"negative": -1, "neutral": 0, "positive": 1}).to_numpy()
         ft = fr.text.tolist()
-        fl = {"voc (rules)": shipped, "voc rules off": bare, "reference": ref}
-        if "norules" in _CACHE:
-            fl["voc trained w/o rules"] = _CACHE["norules"]
         flab = {k: np.asarray([-1, 0, 1])[m.predict_proba(ft).argmax(axis=1)] for k, m in fl.items()}
         rows = [["ALL", len(fr), *[float((v == yf).mean()) for v in flab.values()]]]
-        for ph, g in fr.groupby("label"):
-            idx = g.index.to_numpy()
-            rows.append([f"gold {ph}", len(g), *[float((v[idx] == yf[idx]).mean()) for v in flab.values()]])
-        print(f"\n  Fresh check set ({FRESH.name}, 3-class):")
+        for col in groups:
+            for ph, g in fr.groupby(col):
+                idx = g.index.to_numpy()
+                name = f"gold {ph}" if col == "label" else ph if col == "phenomenon" else f"{col}:{ph}"
+                rows.append([name, len(g), *[float((v[idx] == yf[idx]).mean()) for v in flab.values()]])
+        print(f"\n  {title} ({path.name}, 3-class):")
         table(rows, ["set", "n", *fl])
+        if args.show_errors and path == DEV:  # never the blind set's: reading them spends it
+            print("  voc (rules) errors:")
+            for i in np.flatnonzero(flab["voc (rules)"] != yf):
+                s_ = shipped.predict(ft[i])
+                print(f"   [{fr.phenomenon[i]}] gold={fr.label[i]} got={s_.label} {ft[i]}  {list(s_.evidence[:3])}")
     print("\n  Everyday neutral texts (voc with rules):")
     table([[t, (s_ := shipped.predict(t)).label, s_.score, s_.polarity] for t in NEUTRAL_EXAMPLES],
           ["text", "label", "score", "polarity"])

@@ -111,6 +111,55 @@ def test_hedges_lean_their_way_and_do_not_mask_clear_opinions(model: SentimentMo
     assert "hedge" not in _fired(model, "我一般不吃辣")
 
 
+@pytest.mark.parametrize("text", [
+    "网点的服务也就那样吧，说不上满意不满意",
+    "房间中规中矩，挑不出大毛病也没什么亮点",
+    "菜品普普通通，谈不上好坏",
+])
+def test_balanced_verdicts_are_hedges(model: SentimentModel, text: str) -> None:
+    """Middling verdicts over several words (说不上满意不满意) are hedges, hence neutral."""
+    assert "hedge" in _fired(model, text)
+    assert model.predict(text).label == "neutral", model.predict(text)
+
+
+@pytest.mark.parametrize("text", ["买家很懒，什么都没有写", "这个用户很懒，什么也没留下"])
+def test_lazy_buyer_placeholder_is_filler(model: SentimentModel, text: str) -> None:
+    assert "filler" in _fired(model, text)
+    assert model.predict(text).label == "neutral", model.predict(text)
+
+
+def test_question_about_delivery_is_not_a_deserve_reproach(model: SentimentModel) -> None:
+    """还配送吗 asks about delivery; 还配 (还配叫…, "still deserves") must not match inside it."""
+    text = "请问晚上九点以后还配送吗"
+    assert "question" in _fired(model, text)
+    assert model.predict(text).label == "neutral", model.predict(text)
+
+
+def test_clause_opening_jiushi_is_a_contrast(model: SentimentModel, bare: SentimentModel) -> None:
+    text = "物流挺快的，包装也挺结实，就是打开一看东西是坏的"
+    assert "contrast" in _fired(model, text)
+    assert model.predict(text).label == "negative"
+    assert model.predict(text).polarity < bare.predict(text).polarity
+    # 就是 not after a comma (就是这个味道) is no contrast
+    assert "contrast" not in (_fired(model, "就是这个味道，好吃") or [])
+
+
+def test_one_word_double_negation_is_not_a_negation() -> None:
+    words = ["不能不", "夸", "一下", "这个", "柜员"]
+    starts = [0, 3, 4, 6, 8]
+    ends = [3, 4, 6, 8, 10]
+    fx = apply_rules_spans("不能不夸一下这个柜员", words, starts, ends)
+    assert fx is not None and "negation" in fx.fired
+    assert all(f < 0 for f in fx.factor[0:3])       # 不能不 itself: its 不 flipped
+    assert all(f == 1.0 for f in fx.factor[3:])     # 夸 and the rest: not negated
+
+
+def test_new_domain_fault_words(model: SentimentModel) -> None:
+    """Skin-care and car faults the reviews rarely name count against a text; negated, for it."""
+    assert model.predict("用了这个面霜脸上长了好多闭口").polarity < 0
+    assert model.predict("敏感肌用着不过敏").polarity > model.predict("敏感肌用着过敏").polarity
+
+
 def test_deferred_verdict_is_neutral(model: SentimentModel) -> None:
     text = "东西收到了，还没开始用，用了再来评价"
     assert model.predict(text).label == "neutral", model.predict(text)

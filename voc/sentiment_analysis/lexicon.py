@@ -53,7 +53,9 @@ _SLANG: dict[str, float] = {
     "顶呱呱": _STRONG, "赞赞": _STRONG, "超赞": _STRONG, "棒棒": _MID, "棒棒哒": _STRONG, "nice": _MID,
     "good": _MID, "perfect": _STRONG, "excellent": _STRONG, "great": _MID, "贴心": _MID,
     "神速": _MID, "秒回": _MID, "惊喜": _MID, "绝了": _MID, "封神": _MID,
-    "天花板": _MID, "吹爆": _STRONG,
+    "天花板": _MID, "吹爆": _STRONG, "太顶了": _MID,
+    # a problem put right (customer service, after-sales): 问题解决了, 当场解决
+    "解决了": _WEAK, "已解决": _WEAK, "当场解决": _MID, "及时解决": _MID,
     "没得挑": _STRONG, "没得说": _MID, "没话说": _MID, "无可挑剔": _STRONG, "挑不出毛病": _STRONG,
     "没什么可挑剔": _STRONG, "挑不出": _MID, "还要啥自行车": _STRONG, "谁用谁知道": _MID, 
     # negative
@@ -85,7 +87,8 @@ _FAULTS: dict[str, float] = {w: -_WEAK for w in (
     "断网 断线 闪退 死机 黑屏 花屏 无服务 打不通 没人接 联系不上 登不上 无法登录 登录不了 无法销户 注销难 "
     "未到账 不到账 没到账 重复扣费 多扣 被扣费 乱扣 封号 被开通 乱开通 强制捆绑 信息泄露 耗电快 发烫 异响 "
     "漏发 漏送 少发 错发 发错货 货不对板 图文不符 缩水 起球 掉色 褪色 开线 变质 发霉 拉肚子 吃坏肚子 "
-    "异物 蟑螂 超时 爱理不理 没人理 不回复 不处理 没解决 未解决 修不好"
+    "异物 蟑螂 超时 爱理不理 没人理 不回复 不处理 没解决 未解决 修不好 "
+    "过敏 烂脸 长痘 爆痘 冒痘 闷痘 闭口 泛红 刺痛 搓泥 卡粉 脱妆 漏油 熄火 抖动"  # skin care, cars
 ).split()}
 
 

@@ -13,10 +13,12 @@ still exactly what produced the score:
   double negation cancels: 没有不满意 → positive; a negator inside another's
   scope extends it (没有一个工作人员不耐心的), and a negated quantifier
   (没有一次/没有哪个/没有谁 …) scopes over its whole clause. A-not-A questions
-  (好不好, 有没有, 能/不能) and the intensifier 不要太 are not negations.
+  (好不好, 有没有, 能/不能) and the intensifier 不要太 are not negations; a one-word
+  double negation (不能不, 不得不 …) negates nothing after it and its own 不 is flipped.
 * **contrast and concession** (但是/不过/可是/然而/只是/可惜/却, 虽然/尽管 …): what
   comes after the contrast word, to the end of its sentence, is weighted by
-  :data:`AFTER_CONTRAST`; what came before it by :data:`BEFORE_CONTRAST`; a
+  :data:`AFTER_CONTRAST`; what came before it by :data:`BEFORE_CONTRAST` (就是 opening
+  a clause after a comma counts: 东西不错，就是物流太慢); a
   虽然-clause without a following 但是 by :data:`CONCESSION`. A later-state word
   after an expectation or a past state (以前/本来/看着 … 现在/后来/实际 …)
   works like 但是, with the earlier part weighted by :data:`PAST`.
@@ -30,11 +32,12 @@ still exactly what produced the score:
 * **neutral text** (at inference only; :func:`_neutral_rules`): a text that only
   asks plain questions (请问…吗？, 几点…？) is damped and pushed towards neutral,
   while a question that reproaches (凭什么, 这是什么道理, 怎么还 …) adds a
-  negative contribution; hedges (还行, 一般般, 凑合, 马马虎虎 …) lose most of
+  negative contribution; hedges (还行, 一般般, 凑合, 马马虎虎, and balanced verdicts
+  over several words: 说不上满意不满意, 也就那样, 没什么亮点 …) lose most of
   their learned weight (binary review labels made 一般 strongly negative and 还行
   strongly positive), keep a small lean and push towards neutral; deferred
   verdicts (还没用, 用了再来评价) and platform filler (此用户没有填写评价,
-  系统默认好评) are neutral. These act through :attr:`RuleEffects.neutral`, a shift
+  系统默认好评, 买家很懒，什么都没写) are neutral. These act through :attr:`RuleEffects.neutral`, a shift
   of the calibrated neutral logit.
 
 Rules see the normalised text and its tokens; :func:`apply_rules` returns a
@@ -71,8 +74,8 @@ CONSULT_DAMP = 0.3
 #: ... and shifts the calibrated neutral logit by this times its share of the text
 CONSULT_NEUTRAL = 2.5
 #: a hedge (还行, 一般般, 凑合 …) weighs its own contributions by this and shifts the neutral logit
-HEDGE_DAMP = 0.3
-HEDGE_NEUTRAL = 2.0
+HEDGE_DAMP = 0.15
+HEDGE_NEUTRAL = 3.0
 #: each hedge's own lean (logit units, added after the damping): 还行 leans positive, 一般 negative
 HEDGE_LEAN = 0.3
 #: a deferred verdict (还没用, 效果不清楚, 用了再来评价) shifts the neutral logit by this
@@ -92,6 +95,8 @@ NEGATORS = frozenset(
 )
 CONTRAST = frozenset("但是 但 不过 可是 然而 只是 可惜 却 不料 谁知 结果 偏偏 无奈".split())
 CONCESSIVE = frozenset("虽然 虽 虽说 尽管 固然 虽然说".split())
+#: 就是 opening a clause after a comma (东西不错，就是物流太慢) works like 但是
+_CLAUSE_CONTRAST = "就是"
 STRONG = frozenset(
     "很 非常 太 特别 超 超级 极其 极 十分 相当 巨 贼 真 真的 最 挺 蛮 格外 尤其 实在 特 太过 极度 无比 "
     "异常 忒 好不 更 更加 越来越 简直 完全 根本 绝对 超级无敌 真心 贼拉 老是 总是".split()
@@ -105,6 +110,9 @@ QUESTION_END = frozenset("吗 么 嘛 呢 ？ ? 吧".split())
 SENTENCE_END = frozenset("。！？!?；;\n")
 CLAUSE_END = SENTENCE_END | frozenset("，,、：:~…")
 
+#: one-word double negations (不能不夸 = must praise): its two negations cancel, so its own
+#: contributions (learned from the 不 in it) are flipped like a negated word's, and nothing after it is negated
+DOUBLE_NEGATIVES = frozenset("不能不 不得不 不会不 不可不 无不 莫不 没有不 不可能不 非得".split())
 _EXISTENTIAL_NEGATORS = frozenset("没有 没 并没有 从没 从没有 从来没有 无".split())
 UNIVERSAL = frozenset("一个 一次 一回 一家 一位 一样 一款 一件 一点 哪次 哪个 哪一个 哪一次 哪回 哪家 谁 任何".split())
 _NOT_NEGATED_AFTER = {"不要": frozenset({"太"})}  # 不要太好吃 = extremely good
@@ -129,7 +137,7 @@ _INTERROGATIVE = re.compile(
 _COMPLAINT_Q = re.compile(
     "为什么|为啥|凭什么|怎么(?:还|又|这么|那么|会|回事|搞的|可能)|到底|究竟|竟然|居然|这么|那么|这样的|"
     "什么(?:意思|道理|情况|鬼|玩意)|图(?:什么|啥)|有(?:什么|啥)用|好意思|这就是|这也|就这|还要等|还没|又|"
-    "说好的|不是说|投诉|退款|赔|谁|怎么不|怎么没|也(?:叫|算|配|能叫)|还(?:叫|算|配|能叫)|像话|说得过去|过分|"
+    "说好的|不是说|投诉|退款|赔|谁|怎么不|怎么没|也(?:叫|算|配(?!送|置|货|件|套)|能叫)|还(?:叫|算|配(?!送|置|货|件|套)|能叫)|像话|说得过去|过分|"
     "对得起|干嘛|让人|叫人|叫我|让我|好[吗么]|何在|资格|故意|假的|假货|二手|用过的|"
     "？[？?!！]|\\?[？?!！]|![？?!！]|！[？?!！]"
 )
@@ -138,15 +146,22 @@ _REQUEST_NEGATORS = frozenset("不要 不用 别".split())
 # markers that make a question a reproach (on the text of a sentence that asks)
 _REPROACH = re.compile(
     "凭什么|什么道理|什么意思|这就是|怎么(?:还|又|老是|总是)|为什么(?:还|又|要|不|没)|说好的|不是说|"
-    "经过.{0,4}同意|谁(?:受得了|能忍|敢|会)|好意思|像话|说得过去|有(?:你们)?这样|图(?:什么|啥)|何在"
+    "经过.{0,4}同意|谁(?:受得了|能忍|敢|会)|好意思|像话|说得过去|有(?:你们)?这样|就是这样|图(?:什么|啥)|何在"
 )
 # hedges: lukewarm verdicts (a whole token, or the start of one such as 一般般)
 _HEDGE = re.compile(
     "还行|还可以|还算可以|还凑合|凑合|将就|一般般?|马马虎虎|中规中矩|不好不坏|不过不失|普普通通|平平无奇|"
-    "过得去|说得过去|没什么特别"
+    "过得去|说得过去|没什么特别|"
+    # balanced or middling verdicts over several words (说不上满意不满意, 挑不出毛病也没什么亮点)
+    "(?:说|谈|称|算)不上(?:好坏|好不好|满意不满意|喜欢不喜欢|好也(?:说|谈)?不上(?:差|坏))|"
+    "也就那样|就那样吧|没什么亮点|没啥亮点|无功无过|不好也不坏|不好也不差|不好不差|不算好也不算差|不温不火"
 )
+# the hedges above that are not one word, for the cheap gate
+_HEDGE_PHRASE = re.compile("不上(?:好坏|好不好|满意不满意|喜欢不喜欢|好也)|就那样|没(?:什么|啥)亮点|无功无过|"
+                           "不好也不|不好不差|不算好也不算差|不温不火")
 _HEDGE_POSITIVE = frozenset("还行 还可以 还算可以 还凑合 过得去 说得过去".split())
-_HEDGE_NEUTRAL_ONLY = frozenset("中规中矩 不好不坏 不过不失".split())
+_HEDGE_NEUTRAL_ONLY = frozenset("中规中矩 不好不坏 不过不失 也就那样 就那样吧 没什么亮点 没啥亮点 无功无过 不好也不坏 "
+                                "不好也不差 不好不差 不算好也不算差 不温不火".split())
 # deferred verdicts: not used yet, cannot tell yet, will review later
 _DEFERRED = re.compile(
     "(?:还|暂时|暂)(?:没|没有|未)(?:开始)?(?:用|使用|穿|吃|试|拆|安装|装|开封|体验|尝)(?![^，,。！!？?]{0,3}就)|"
@@ -163,7 +178,9 @@ _GENERAL_ADVERB = re.compile("一般(?:来说|来讲|而言|情况|都|会|是|�
 # platform filler: default texts of review sites when the customer wrote nothing
 _FILLER = re.compile(
     "(?:此|该|这个|本)?(?:用户|买家|顾客|会员|客户)?(?:未|没有|没)(?:及时)?(?:填写|留下|发表|给出|做出|作出)?"
-    "(?:任何)?(?:文字)?(?:评价|评论)(?:内容)?|(?:系统)?默认(?:给出)?(?:好评|评价)|(?:暂|暂时)?无(?:文字)?(?:评价|评论)"
+    "(?:任何)?(?:文字)?(?:评价|评论)(?:内容)?|(?:系统)?默认(?:给出)?(?:好评|评价)|(?:暂|暂时)?无(?:文字)?(?:评价|评论)|"
+    # 这个买家很懒，什么也没有留下
+    "(?:这个|该|此)?(?:买家|用户|顾客|家伙)?(?:很|太)?懒[，,]?什么(?:都|也)没(?:有)?(?:写|留下|说)"
 )
 # cheap gates: a question cue, a deferred-verdict cue; sentences; content characters
 _CONSULT_HINT = re.compile("请问|咨询|想问|问一?下|想了解")
@@ -174,7 +191,8 @@ _DEFERRED_HINT = re.compile("还没|还未|暂|不清楚|不知道|不好说|再
 # (every alternative begins with a literal, which lets the regex engine skip ahead to them)
 _NEUTRAL_HINT = re.compile(
     "？|\\?|吗|么|评|暂|问|咨询|了解|还没|还未|不清楚|不知道|不好说|稍后|以后|回头|先放|待(?:使用|体验)|"
-    "还行|还可以|还算|凑合|将就|一般|马马虎虎|中规中矩|不好不坏|不过不失|普普通通|平平无奇|过得去|说得过去|没什么"
+    "还行|还可以|还算|凑合|将就|一般|马马虎虎|中规中矩|不好不坏|不过不失|普普通通|平平无奇|过得去|说得过去|没什么|"
+    "不上|就那样|没啥亮点|无功无过|不好也不|不好不差|不算好|不温不火|懒"
 )
 _SENTENCE = re.compile("[^。！？!?；;\n]*[。！？!?；;\n]*")
 _CONTENT = re.compile("[^\\W_]|[\U0001F000-\U0010FFFF]")
@@ -195,7 +213,7 @@ _RHETORICAL_RES = (
 
 _SCOPE_END = CONTRAST | CONCESSIVE | QUESTION_END  # words that end a negation's scope
 _TRIGGERS = (NEGATORS | CONTRAST | CONCESSIVE | STRONG | WEAK | RHETORICAL_OPEN | LATER | EXPECT_OPEN
-             | HEDGE_WORDS)
+             | HEDGE_WORDS | DOUBLE_NEGATIVES | {_CLAUSE_CONTRAST})
 
 
 _ANY_RHETORICAL_HINT = re.compile("|".join(re.escape(h) for hints, _ in _RHETORICAL_RES for h in hints))
@@ -335,7 +353,8 @@ def _apply_rules(text: str, words: Sequence[str], starts: Sequence[int], ends: S
     # what the neutral-text rules (inference only) could find: cheap tests, most texts pass none
     if lexicon and m and _NEUTRAL_HINT.search(text) is not None:
         gates = (_asks_something(text, words), _may_be_filler(text),
-                 any(words[i] in HEDGE_WORDS for i in trig),  # hedge words are triggers
+                 any(words[i] in HEDGE_WORDS for i in trig)  # hedge words are triggers
+                 or _HEDGE_PHRASE.search(text) is not None,
                  _DEFERRED_HINT.search(text) is not None)
         any_gate = any(gates)
     else:
@@ -358,7 +377,8 @@ def _apply_rules(text: str, words: Sequence[str], starts: Sequence[int], ends: S
         later = w in LATER and 0 <= expect < i
         if w in EXPECT_OPEN and expect < 0:
             expect = i
-        if (w in CONTRAST or later) and i > 0:
+        if (w in CONTRAST or later or (w == _CLAUSE_CONTRAST and words[i - 1] in ("，", ",")
+                                        and i + 1 < m and not _is_punct_token(words[i + 1]))) and i > 0:
             if w in ("结果", "只是") and (i + 1 >= m or _is_punct_token(words[i + 1])):
                 continue
             s = starts[i]
@@ -416,6 +436,10 @@ def _apply_rules(text: str, words: Sequence[str], starts: Sequence[int], ends: S
                 outer = (outer[0], outer[1], max(outer[2], j))
             else:
                 outer = (i, s, j)
+    for i in trig:
+        if words[i] in DOUBLE_NEGATIVES:
+            _scale(factor, starts[i], ends[i], NEGATION)
+            neg = True
     if neg:
         fired.append("negation")
         changed = True
@@ -562,7 +586,7 @@ def _neutral_rules(text: str, words: Sequence[str], starts: Sequence[int], gates
                 continue
             _scale(factor, s, e, HEDGE_DAMP)
             word = mt.group()
-            if word not in _HEDGE_NEUTRAL_ONLY:
+            if word not in _HEDGE_NEUTRAL_ONLY and "不上" not in word:  # 说不上好坏: no lean
                 reproach.append((s, e, HEDGE_LEAN if word in _HEDGE_POSITIVE else -HEDGE_LEAN))
             hedged = True
         if hedged:
@@ -617,6 +641,8 @@ def _asks_something(text: str, words: Sequence[str]) -> bool:
 
 def _may_be_filler(text: str) -> bool:
     """A cheap test: is there a 评 with 未/没/无/默认 shortly before it (用户未填写评价)?"""
+    if "懒" in text and "什么" in text:  # 买家很懒，什么都没写
+        return True
     i = text.find("评")
     while i >= 0:
         window = text[max(0, i - 10):i]
