@@ -191,3 +191,26 @@ def test_eval_command_prints_metrics(tmp_path, capsys):
     assert main(["eval", str(src), "--text-col", "t", "--label-col", "y"]) == 0
     printed = capsys.readouterr().out.lower()
     assert "accuracy" in printed and "f1" in printed
+
+
+def test_analyze_tunes_the_collector_only_while_it_runs(tmp_path, monkeypatch):
+    """voc analyze raises the collector's thresholds and freezes the loaded models while it
+    runs, and leaves the collector as it found it (main() may be called in-process)."""
+    import gc
+
+    from voc import pipeline
+
+    seen = []
+    real = pipeline._analyze_rows
+
+    def spy(*args, **kwargs):
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_analyze_rows", spy)
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    src = _csv(tmp_path, texts=["物流很快，好评！", "质量不错"])
+    assert main(["analyze", str(src), "-o", str(tmp_path / "o.csv"), "--text-col", "review",
+                 "--steps", "sentiment"]) == 0
+    assert seen and seen[0][0] == pipeline._BATCH_GC_THRESHOLD and seen[0][1] > 0
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before

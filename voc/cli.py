@@ -179,7 +179,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
     from .errors import ConfigError
     from .io import ChunkWriter, format_of, read_chunks
-    from .pipeline import Pipeline, RowAnalyzer, _check_steps, rows_frame
+    from .pipeline import Pipeline, RowAnalyzer, _check_steps, batch_gc, rows_frame
 
     steps = _check_steps(args.steps)
     if args.chunksize < 1 or args.workers < 1:
@@ -200,7 +200,9 @@ def _analyze(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     with ChunkWriter(args.output, append=skip > 0) as out, \
             ChunkWriter(err_path, fmt=format_of(err_path), append=skip > 0) as errs, \
-            RowAnalyzer(pipeline, steps, n_jobs=args.workers) as analyzer:
+            RowAnalyzer(pipeline, steps, n_jobs=args.workers) as analyzer, batch_gc() as models_loaded:
+        analyzer.load()
+        models_loaded()
         for chunk in read_chunks(args.input, chunksize=args.chunksize, encoding=args.encoding):
             if args.text_col not in chunk.columns:
                 raise ConfigError(f"column {args.text_col!r} not in {args.input}; columns: {list(chunk.columns)}")
