@@ -356,3 +356,29 @@ def test_one_text_scores_equal_batch_scores() -> None:
     batch = m._scores(st, items)
     for item, row in zip(items, batch):
         assert m._scores(st, [item])[0].tobytes() == row.tobytes()
+
+
+def test_cue_prior_raises_only_the_anger_weight_of_the_cues() -> None:
+    texts = ["气死我了，我要投诉", "太开心了", "今天周一", "真好吃", "气死了", "明天下雨"] * 3
+    labels = ["anger", "happiness", "none", "like", "anger", "none"] * 3
+    plain = EmotionModel(min_df=1).fit(texts, labels)
+    boosted = EmotionModel(min_df=1, cue_prior=1.0).fit(texts, labels)
+    a, b = plain._fitted(), boosted._fitted()
+    j = a.extras["cue:anger"]
+    anger = list(LABELS).index("anger")
+    assert b.W[j, anger] == pytest.approx(a.W[j, anger] + 1.0)
+    diff = np.argwhere(a.W != b.W)
+    assert {tuple(x) for x in diff.tolist()} <= {(j, anger), (a.extras.get("cue:anger_emo", -1), anger)}
+    assert boosted.predict_proba(["我要投诉"])[0, anger] > plain.predict_proba(["我要投诉"])[0, anger]
+    with pytest.raises(ConfigError, match="cue_prior"):
+        EmotionModel(cue_prior=float("nan")).fit(texts, labels)
+
+
+@pytest.mark.parametrize("text", ["不是来投诉的，就是反馈一下路灯不亮", "我没有生气，只是问一下"])
+def test_negated_cues_within_the_clause(text: str) -> None:
+    from voc.sentiment_analysis.emotion import _text_keys
+
+    extras = _text_keys(text, [], True)[2]
+    assert "cue:anger_neg" in extras and "cue:anger" not in extras
+    # a negator in an earlier clause does not negate: 不发货，我要投诉
+    assert "cue:anger" in _text_keys("一直不发货，我要投诉", [], True)[2]
