@@ -23,6 +23,8 @@ Sections (``--sections``, comma-separated; default all):
   outputs for a few everyday neutral texts (platform filler, plain questions, hedges).
 * ``speed``: batch throughput on 60-character reviews, one-call latency, model
   size on disk, RSS after loading.
+* ``emotion``: the emotion model's figures (``benchmarks/emotion_eval.py``): the NLPCC 2013
+  held-out split and the hand-written customer-service set (anger P/R/F1).
 * ``select`` (not in the default run): the model-selection table on the dev split.
 
 The reference is character 1–3-gram TF-IDF + LogisticRegression (scikit-learn)
@@ -307,6 +309,12 @@ def section_challenge(df, args) -> None:
           ["text", "label", "score", "polarity"])
 
 
+def section_emotion(df, args) -> None:
+    import emotion_eval
+
+    emotion_eval.main(["--sections", "nlpcc,cs"])
+
+
 def section_speed(df, args) -> None:
     from voc.sentiment_analysis import SentimentModel
 
@@ -411,7 +419,7 @@ def section_select(df, args) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sections", default="heldout,lodo,challenge,speed")
+    ap.add_argument("--sections", default="heldout,lodo,challenge,emotion,speed")
     ap.add_argument("--snownlp-python", default=os.environ.get("SNOWNLP_PYTHON"))
     ap.add_argument("--snownlp-n", type=int, default=500)
     ap.add_argument("--lodo-n", type=int, default=2000)
@@ -427,7 +435,7 @@ def main() -> int:
     for name in args.sections.split(","):
         t0 = time.perf_counter()
         {"heldout": section_heldout, "lodo": section_lodo, "challenge": section_challenge,
-         "speed": section_speed, "select": section_select}[name.strip()](df, args)
+         "speed": section_speed, "select": section_select, "emotion": section_emotion}[name.strip()](df, args)
         print(f"  [{name}: {time.perf_counter() - t0:.0f}s]", flush=True)
     print(f"\nmax RSS of this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
     return 0
