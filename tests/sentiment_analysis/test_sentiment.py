@@ -135,15 +135,6 @@ def test_question_about_delivery_is_not_a_deserve_reproach(model: SentimentModel
     assert model.predict(text).label == "neutral", model.predict(text)
 
 
-def test_clause_opening_jiushi_is_a_contrast(model: SentimentModel, bare: SentimentModel) -> None:
-    text = "物流挺快的，包装也挺结实，就是打开一看东西是坏的"
-    assert "contrast" in _fired(model, text)
-    assert model.predict(text).label == "negative"
-    assert model.predict(text).polarity < bare.predict(text).polarity
-    # 就是 not after a comma (就是这个味道) is no contrast
-    assert "contrast" not in (_fired(model, "就是这个味道，好吃") or [])
-
-
 def test_one_word_double_negation_is_not_a_negation() -> None:
     words = ["不能不", "夸", "一下", "这个", "柜员"]
     starts = [0, 3, 4, 6, 8]

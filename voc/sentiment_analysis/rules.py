@@ -17,8 +17,7 @@ still exactly what produced the score:
   double negation (不能不, 不得不 …) negates nothing after it and its own 不 is flipped.
 * **contrast and concession** (但是/不过/可是/然而/只是/可惜/却, 虽然/尽管 …): what
   comes after the contrast word, to the end of its sentence, is weighted by
-  :data:`AFTER_CONTRAST`; what came before it by :data:`BEFORE_CONTRAST` (就是 opening
-  a clause after a comma counts: 东西不错，就是物流太慢); a
+  :data:`AFTER_CONTRAST`; what came before it by :data:`BEFORE_CONTRAST`; a
   虽然-clause without a following 但是 by :data:`CONCESSION`. A later-state word
   after an expectation or a past state (以前/本来/看着 … 现在/后来/实际 …)
   works like 但是, with the earlier part weighted by :data:`PAST`.
@@ -74,8 +73,8 @@ CONSULT_DAMP = 0.3
 #: ... and shifts the calibrated neutral logit by this times its share of the text
 CONSULT_NEUTRAL = 2.5
 #: a hedge (还行, 一般般, 凑合 …) weighs its own contributions by this and shifts the neutral logit
-HEDGE_DAMP = 0.15
-HEDGE_NEUTRAL = 3.0
+HEDGE_DAMP = 0.3
+HEDGE_NEUTRAL = 3.5
 #: each hedge's own lean (logit units, added after the damping): 还行 leans positive, 一般 negative
 HEDGE_LEAN = 0.3
 #: a deferred verdict (还没用, 效果不清楚, 用了再来评价) shifts the neutral logit by this
@@ -95,8 +94,6 @@ NEGATORS = frozenset(
 )
 CONTRAST = frozenset("但是 但 不过 可是 然而 只是 可惜 却 不料 谁知 结果 偏偏 无奈".split())
 CONCESSIVE = frozenset("虽然 虽 虽说 尽管 固然 虽然说".split())
-#: 就是 opening a clause after a comma (东西不错，就是物流太慢) works like 但是
-_CLAUSE_CONTRAST = "就是"
 STRONG = frozenset(
     "很 非常 太 特别 超 超级 极其 极 十分 相当 巨 贼 真 真的 最 挺 蛮 格外 尤其 实在 特 太过 极度 无比 "
     "异常 忒 好不 更 更加 越来越 简直 完全 根本 绝对 超级无敌 真心 贼拉 老是 总是".split()
@@ -213,7 +210,7 @@ _RHETORICAL_RES = (
 
 _SCOPE_END = CONTRAST | CONCESSIVE | QUESTION_END  # words that end a negation's scope
 _TRIGGERS = (NEGATORS | CONTRAST | CONCESSIVE | STRONG | WEAK | RHETORICAL_OPEN | LATER | EXPECT_OPEN
-             | HEDGE_WORDS | DOUBLE_NEGATIVES | {_CLAUSE_CONTRAST})
+             | HEDGE_WORDS | DOUBLE_NEGATIVES)
 
 
 _ANY_RHETORICAL_HINT = re.compile("|".join(re.escape(h) for hints, _ in _RHETORICAL_RES for h in hints))
@@ -377,8 +374,7 @@ def _apply_rules(text: str, words: Sequence[str], starts: Sequence[int], ends: S
         later = w in LATER and 0 <= expect < i
         if w in EXPECT_OPEN and expect < 0:
             expect = i
-        if (w in CONTRAST or later or (w == _CLAUSE_CONTRAST and words[i - 1] in ("，", ",")
-                                        and i + 1 < m and not _is_punct_token(words[i + 1]))) and i > 0:
+        if (w in CONTRAST or later) and i > 0:
             if w in ("结果", "只是") and (i + 1 >= m or _is_punct_token(words[i + 1])):
                 continue
             s = starts[i]
