@@ -107,8 +107,9 @@ QUESTION_END = frozenset("吗 么 嘛 呢 ？ ? 吧".split())
 SENTENCE_END = frozenset("。！？!?；;\n")
 CLAUSE_END = SENTENCE_END | frozenset("，,、：:~…")
 
-#: one-word double negations (不能不夸 = must praise): its two negations cancel, so its own
-#: contributions (learned from the 不 in it) are flipped like a negated word's, and nothing after it is negated
+#: one-word double negations (不能不夸 = must praise): the two negations cancel, so the word's own
+#: contributions (learned from the 不 in it) are flipped like a negated word's, and nothing after
+#: it is negated
 DOUBLE_NEGATIVES = frozenset("不能不 不得不 不会不 不可不 无不 莫不 没有不 不可能不 非得".split())
 _EXISTENTIAL_NEGATORS = frozenset("没有 没 并没有 从没 从没有 从来没有 无".split())
 UNIVERSAL = frozenset("一个 一次 一回 一家 一位 一样 一款 一件 一点 哪次 哪个 哪一个 哪一次 哪回 哪家 谁 任何".split())
