@@ -36,8 +36,8 @@ still exactly what produced the score:
   their learned weight (binary review labels made 一般 strongly negative and 还行
   strongly positive), keep a small lean and push towards neutral; deferred
   verdicts (还没用, 用了再来评价) and platform filler (此用户没有填写评价,
-  系统默认好评, 买家很懒，什么都没写) are neutral. These act through :attr:`RuleEffects.neutral`, a shift
-  of the calibrated neutral logit.
+  系统默认好评, 买家很懒，什么都没写) are neutral. These act through
+  :attr:`RuleEffects.neutral`, a shift of the calibrated neutral logit.
 
 Rules see the normalised text and its tokens; :func:`apply_rules` returns a
 :class:`RuleEffects` or ``None`` when nothing fired. Tests:
