@@ -17,6 +17,17 @@ per-core rate, which does not depend on what else the machine runs); peak RSS is
 of resident memory over the process tree (the command and its workers), sampled every 0.2 s.
 Spark and Dask run in this process's children (JVM, worker processes): wall-clock only.
 
+Results (2026-11-23, after the fast Document replace and the batch collector settings; quiet
+machine unless said; the same command twice differs by up to 20 % here):
+
+    200,000 rows, mean 62 chars
+    cli              95.5 s     2,095 rows/s   2,097 rows/CPU-s   578 MB   199,898 + 102 = 200,000
+    cli              96.0 s     2,084 rows/s   2,085 rows/CPU-s   578 MB   (same command again)
+    cli             119.9 s     1,669 rows/s   1,703 rows/CPU-s   576 MB   (same command, first run)
+    cli (sentiment)  47.3 s     4,225 rows/s   4,401 rows/CPU-s   359 MB
+    1,000,000 rows (the test suite ran beside it for 3 of its 9 minutes)
+    cli             559.5 s     1,787 rows/s   1,860 rows/CPU-s   586 MB   999,479 + 521 = 1,000,000
+
 Results (2026-11-22, 2 shared cores, steps sentiment,emotion,opinions unless said):
 
     1,000,000 rows, mean 62 chars (evening run, retrained sentiment model; another job shared the machine)
