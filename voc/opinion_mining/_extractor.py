@@ -51,6 +51,7 @@ from ._features import (
     aspect_relation,
     boundaries,
     category_features,
+    memo_put,
     negated_polarity,
     pair_features_from_key,
     pair_keys,
@@ -620,9 +621,7 @@ class OpinionExtractor:
             v = cache.get(ck)
             if v is None:
                 v = float(add(delta64.take(lin.index(feats(key)))))
-                if len(cache) > _CACHE_MAX:
-                    cache.clear()
-                cache[ck] = v
+                memo_put(cache, ck, v, _CACHE_MAX)
             return v
 
         out = []

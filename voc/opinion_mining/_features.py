@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "Lexicon",
@@ -20,6 +21,7 @@ __all__ = [
     "polarity_features",
     "polarity_features_from_key",
     "polarity_key",
+    "memo_put",
     "refine_bounds",
     "refine_candidates",
     "refine_features",
@@ -39,6 +41,17 @@ _CONTRAST = ("但是", "但", "不过", "可是", "却", "就是", "只是", "�
 _CONTRAST_RE = re.compile("|".join(_CONTRAST))
 _NEGATOR_SET = frozenset(_NEGATORS)
 _MEMO_MAX = 1 << 17  # entries of each memo (Lexicon, pair_features_from_key): cleared when full
+
+
+def memo_put(memo: dict[Any, Any], key: Any, value: Any, limit: int = _MEMO_MAX) -> None:
+    """Store ``value`` in a bounded memo, emptying it first when it holds more than ``limit`` entries.
+
+    The memos hold values that depend only on their key, so emptying one (or two threads
+    storing the same key) never changes a result.
+    """
+    if len(memo) > limit:
+        memo.clear()
+    memo[key] = value
 
 
 def _bucket(d: int) -> str:
@@ -179,9 +192,7 @@ def pair_features_from_key(key: tuple[object, ...], domain: str,
                 f"nn={nearest_a}{nearest_o}{npunct}{nend}")
         lay = (base, tuple(f"{domain}|{x}" for x in base))
         if memo is not None:
-            if len(memo) > _MEMO_MAX:
-                memo.clear()
-            memo[mk] = lay
+            memo_put(memo, mk, lay)
     f = list(lay[0])
     f += (f"a={asp}", f"o1={op[:1]}", f"a-1={asp[-1:]}", f"ol={min(len(op), 5)}")  # type: ignore[index,arg-type]
     if gap is not None:
@@ -225,9 +236,7 @@ class Lexicon:
         v = self._memo.get(op)
         if v is None:
             v = tuple(self._features(op))
-            if len(self._memo) > _MEMO_MAX:
-                self._memo.clear()
-            self._memo[op] = v
+            memo_put(self._memo, op, v)
         return list(v)
 
     def _features(self, op: str) -> list[str]:
@@ -249,9 +258,7 @@ class Lexicon:
         v = self._op_memo.get(op)
         if v is None:
             v = (tuple(self.features(op)) + _op_ngrams(op), _neg_feature(op))
-            if len(self._op_memo) > _MEMO_MAX:
-                self._op_memo.clear()
-            self._op_memo[op] = v
+            memo_put(self._op_memo, op, v)
         return v
 
 
@@ -368,12 +375,13 @@ def unit_features(text: str, a: tuple[int, int] | None, o: tuple[int, int], pola
     s0, s1 = o
     op = text[s0:s1]
     asp = text[a[0]:a[1]] if a else ""
+    end = s1 == len(text) or text[s1] in _PUNCT
     f = [
         f"o={op}", f"o1={op[:1]}", f"o2={op[:2]}", f"oe={op[-1:]}", f"ol={min(len(op), 12)}", f"a={asp}",
         f"pol={polarity}", f"imp={a is None}", f"adj={a is not None and a[1] == s0}",
         f"nx={text[s1:s1 + 1]}", f"pv={text[max(0, s0 - 1):s0]}",
         f"pc={not _PUNCT.isdisjoint(op)}", f"n={min(n_units, 5)}",
-        f"end={s1 == len(text) or text[s1] in _PUNCT}", f"st={s0 == 0 or text[s0 - 1] in _PUNCT}",
+        f"end={end}", f"st={s0 == 0 or text[s0 - 1] in _PUNCT}",
         f"ae={asp[-1:]}", f"pol|o1={polarity}|{op[:1]}",
     ]
     # shared aspects/opinions, direction and distance, the clause's place in the text
@@ -390,7 +398,7 @@ def unit_features(text: str, a: tuple[int, int] | None, o: tuple[int, int], pola
     first = _BOUNDARY_RE.search(text, 0, s0) is None
     last = _BOUNDARY_RE.search(text.rstrip("。！？!?～~…"), s1) is None
     f += [f"so={min(so, 3)}", f"sa={min(sa, 3)}", f"d={d}", f"d|pol={d}|{polarity}", f"cl={first}{last}",
-          f"tl={min(len(text) // 20, 5)}", f"ol|end={min(len(op), 12)}|{f[13]}", f"imp|o={a is None}|{op}"]
+          f"tl={min(len(text) // 20, 5)}", f"ol|end={min(len(op), 12)}|end={end}", f"imp|o={a is None}|{op}"]
     return f
 
 
