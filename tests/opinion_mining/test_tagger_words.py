@@ -55,3 +55,23 @@ def test_extended_taxonomy_extractor_pickles(ex: OpinionExtractor) -> None:
     first = custom.extract("跑腿太慢了")
     again = pickle.loads(pickle.dumps(custom)).extract("跑腿太慢了")
     assert first == again
+
+
+def test_word_features_are_each_texts_own_and_follow_the_words() -> None:
+    """``words=True`` (``models/opinions/train.py --words``) adds four word columns per character,
+    the same for a text alone or in a batch (texts with newlines included)."""
+    import numpy as np
+
+    from voc.opinion_mining._tagger import features, features_many
+
+    texts = [t for t in TEXTS if t]
+    plain, _ = features_many(texts, 18)
+    with_words, lens = features_many(texts, 18, words=True)
+    assert with_words.shape == (plain.shape[0], plain.shape[1] + 4)
+    assert np.array_equal(with_words[:, :plain.shape[1]], plain)  # the other features are unchanged
+    alone = [features(t, 18, words=True) for t in texts]
+    assert np.array_equal(with_words, np.concatenate(alone))
+    assert lens == [len(t) for t in texts]
+    # 很快 is one word in 物流很快 and not in 很快乐: the character 很 gets different word features
+    a, b = features("物流很快", 18, words=True)[2], features("他很快乐", 18, words=True)[1]
+    assert not np.array_equal(a[-4:], b[-4:])
