@@ -12,7 +12,8 @@ Sections (``--sections``, comma-separated):
   (100 anger; hard negatives such as negated anger, polite complaints, disappointment,
   disgust). Anger precision, recall and F1 (what alerts act on), the same per ``kind`` of
   row, and eight-class accuracy and macro-F1. Only scores are printed, never the rows: it
-  is a test set, and reading its errors would spend it.
+  is a test set, and reading its errors would spend it. First the same summary on
+  ``emotion_cs_dev.tsv``, the development set the anger cues were tuned on (optimistic).
 
 The customer-service set measures what the Weibo split cannot: whether anger on the texts voc
 is used on (complaints, service chats) is found, and whether calm complaints are left alone.
@@ -31,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 CS = HERE / "data" / "emotion_cs_blind.tsv"
+CS_DEV = HERE / "data" / "emotion_cs_dev.tsv"
 NLPCC = REPO.parent / "shared" / "data" / "emotion" / "nlpcc2013_weibo.csv"
 
 
@@ -63,20 +65,18 @@ def section_nlpcc(args: argparse.Namespace) -> None:
     tr.report(EmotionModel.load().set_params(anger_threshold=None), texts, labels, name="argmax")
 
 
-def section_cs(args: argparse.Namespace) -> None:
+def _cs_summary(path: Path, title: str, models: dict) -> tuple | None:
+    """Print anger P/R/F1, 8-class accuracy and macro-F1 of each model on one set; return
+    (frame, gold labels, predicted labels per model), or None when the file is absent."""
     import pandas as pd
     from sklearn.metrics import f1_score
 
-    from voc.sentiment_analysis import EmotionModel
-
-    print("\n== Customer-service set (emotion_cs_blind.tsv; scores only) ==")
-    if not CS.exists():
-        print(f"  [skipped: {CS} not found]")
-        return
-    df = pd.read_csv(CS, sep="\t", dtype=str, keep_default_na=False, quoting=3)
+    print(f"\n== Customer-service {title}: {path.name} ==")
+    if not path.exists():
+        print(f"  [skipped: {path} not found]")
+        return None
+    df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, quoting=3)
     texts, gold = df.text.tolist(), df.label.to_numpy()
-    models = {"shipped (anger threshold)": EmotionModel.load(),
-              "argmax": EmotionModel.load().set_params(anger_threshold=None)}
     preds = {k: np.asarray([e.label for e in m.predict_batch(texts)]) for k, m in models.items()}
     print(f"  {len(df)} texts, {int((gold == 'anger').sum())} anger")
     print(f"  {'model':<28} {'anger P':>8} {'anger R':>8} {'anger F1':>9} {'8-class acc':>12} {'macro-F1':>9}")
@@ -85,6 +85,19 @@ def section_cs(args: argparse.Namespace) -> None:
         acc = float(np.mean(pred == gold))
         mf = f1_score(gold, pred, average="macro", zero_division=0)
         print(f"  {k:<28} {p:8.3f} {r:8.3f} {f:9.3f} {acc:12.3f} {mf:9.3f}")
+    return df, gold, preds
+
+
+def section_cs(args: argparse.Namespace) -> None:
+    from voc.sentiment_analysis import EmotionModel
+
+    models = {"shipped (anger threshold)": EmotionModel.load(),
+              "argmax": EmotionModel.load().set_params(anger_threshold=None)}
+    _cs_summary(CS_DEV, "development set (cues tuned on it)", models)
+    blind = _cs_summary(CS, "blind test set; scores only", models)
+    if blind is None:
+        return
+    df, gold, preds = blind
     print("\n  share of rows labelled anger, by kind of row (gold anger share in brackets):")
     print(f"  {'kind':<18} {'n':>4} " + " ".join(f"{k[:14]:>15}" for k in preds))
     for kind, g in df.groupby("kind"):
