@@ -146,20 +146,19 @@ _REPROACH = re.compile(
     "凭什么|什么道理|什么意思|这就是|怎么(?:还|又|老是|总是)|为什么(?:还|又|要|不|没)|说好的|不是说|"
     "经过.{0,4}同意|谁(?:受得了|能忍|敢|会)|好意思|像话|说得过去|有(?:你们)?这样|就是这样|图(?:什么|啥)|何在"
 )
-# hedges: lukewarm verdicts (a whole token, or the start of one such as 一般般)
-_HEDGE = re.compile(
-    "还行|还可以|还算可以|还凑合|凑合|将就|一般般?|马马虎虎|中规中矩|不好不坏|不过不失|普普通通|平平无奇|"
-    "过得去|说得过去|没什么特别|"
-    # balanced or middling verdicts over several words (说不上满意不满意, 挑不出毛病也没什么亮点)
+# hedges: lukewarm verdicts (a whole token, or the start of one such as 一般般), and balanced or
+# middling verdicts over several words (说不上满意不满意, 挑不出毛病也没什么亮点), which are not
+# tokens: the cheap gate looks for those in the text
+_HEDGE_MULTI = re.compile(
     "(?:说|谈|称|算)不上(?:好坏|好不好|满意不满意|喜欢不喜欢|好也(?:说|谈)?不上(?:差|坏))|"
     "也就那样|就那样吧|没什么亮点|没啥亮点|无功无过|不好也不坏|不好也不差|不好不差|不算好也不算差|不温不火"
 )
-# the hedges above that are not one word, for the cheap gate
-_HEDGE_PHRASE = re.compile("不上(?:好坏|好不好|满意不满意|喜欢不喜欢|好也)|就那样|没(?:什么|啥)亮点|无功无过|"
-                           "不好也不|不好不差|不算好也不算差|不温不火")
+_HEDGE = re.compile(
+    "还行|还可以|还算可以|还凑合|凑合|将就|一般般?|马马虎虎|中规中矩|不好不坏|不过不失|普普通通|平平无奇|"
+    "过得去|说得过去|没什么特别|" + _HEDGE_MULTI.pattern
+)
 _HEDGE_POSITIVE = frozenset("还行 还可以 还算可以 还凑合 过得去 说得过去".split())
-_HEDGE_NEUTRAL_ONLY = frozenset("中规中矩 不好不坏 不过不失 也就那样 就那样吧 没什么亮点 没啥亮点 无功无过 不好也不坏 "
-                                "不好也不差 不好不差 不算好也不算差 不温不火".split())
+_HEDGE_NEUTRAL_ONLY = frozenset("中规中矩 不好不坏 不过不失".split())  # and every _HEDGE_MULTI verdict
 # deferred verdicts: not used yet, cannot tell yet, will review later
 _DEFERRED = re.compile(
     "(?:还|暂时|暂)(?:没|没有|未)(?:开始)?(?:用|使用|穿|吃|试|拆|安装|装|开封|体验|尝)(?![^，,。！!？?]{0,3}就)|"
@@ -352,7 +351,7 @@ def _apply_rules(text: str, words: Sequence[str], starts: Sequence[int], ends: S
     if lexicon and m and _NEUTRAL_HINT.search(text) is not None:
         gates = (_asks_something(text, words), _may_be_filler(text),
                  any(words[i] in HEDGE_WORDS for i in trig)  # hedge words are triggers
-                 or _HEDGE_PHRASE.search(text) is not None,
+                 or _HEDGE_MULTI.search(text) is not None,
                  _DEFERRED_HINT.search(text) is not None)
         any_gate = any(gates)
     else:
@@ -583,7 +582,7 @@ def _neutral_rules(text: str, words: Sequence[str], starts: Sequence[int], gates
                 continue
             _scale(factor, s, e, HEDGE_DAMP)
             word = mt.group()
-            if word not in _HEDGE_NEUTRAL_ONLY and "不上" not in word:  # 说不上好坏: no lean
+            if word not in _HEDGE_NEUTRAL_ONLY and _HEDGE_MULTI.fullmatch(word) is None:
                 reproach.append((s, e, HEDGE_LEAN if word in _HEDGE_POSITIVE else -HEDGE_LEAN))
             hedged = True
         if hedged:
