@@ -50,7 +50,8 @@ def test_taiwan_phrasing(raw, expected):
 
 
 def test_hong_kong_text():
-    assert N.normalize("呢部手機嘅質素好差") == "呢部手机嘅质素好差"  # cantonese off: only the script
+    assert N.normalize("呢部手機嘅質素好差") == "这部手机的质素好差"  # script, then Cantonese forms
+    assert Normalizer(cantonese=False).normalize("呢部手機嘅質素好差") == "呢部手机嘅质素好差"  # only the script
     assert Normalizer(region="hk").normalize("軟件更新後，網絡連接好慢") == "软件更新后，网络连接好慢"
 
 
@@ -120,8 +121,29 @@ def test_cantonese_mapping_leaves_mandarin_alone():
     assert c.normalize("佢話冇關係") == "他话没有关系"
 
 
-def test_cantonese_off_by_default():
-    assert N.normalize("佢唔係") == "佢唔系"
+def test_cantonese_on_by_default_and_can_be_turned_off():
+    assert N.normalize("佢唔係") == "他不是"
+    assert Normalizer(cantonese=False).normalize("佢唔係") == "佢唔系"
+
+
+@pytest.mark.parametrize("text", [
+    "希望能快点解决", "求快点解决，谢谢", "观点解答", "因举报贪污腐败而家破人亡", "而家庭是根本",
+    "唔，送货快，包装也很好", "唔…好吧", "但系统显示已签收", "就系统问题",
+])
+def test_cantonese_guards_keep_mandarin(text):
+    assert N.normalize(text) == Normalizer(cantonese=False).normalize(text)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("好用唔好用", "好用不好用"),          # 唔好 + a verb of use is "not good", not "don't"
+    ("今晚心情唔好", "今晚心情不好"),
+    ("唔好意思，想問下", "不好意思，想问下"),
+    ("千祈唔好嚟", "千万不要来"),          # 唔好 alone stays "don't"
+    ("真係唔多習慣", "真是不太习惯"),
+    ("嘥錢，冇咩特別", "浪费钱，没有什么特别"),
+])
+def test_cantonese_phrases(raw, expected):
+    assert N.normalize(raw) == expected
 
 
 # -- characters, width, unicode ------------------------------------------------

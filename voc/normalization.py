@@ -31,7 +31,7 @@ Stages, in order (each idempotent, and the chain as a whole is idempotent:
 3. **Unicode**: NFC for combining sequences (``e`` + U+0301 → ``é``). This is
    the *safe* normal form: NFKC is not applied wholesale because it would
    also turn ``，`` into ``,``, ``①`` into ``1`` and ``™`` into ``TM``.
-4. **script**: with ``cantonese=True``, common Cantonese forms become
+4. **script**: with ``cantonese=True`` (the default), common Cantonese forms become
    Mandarin first (table ``models/normalize/cantonese.tsv``: 唔→不, 冇→没有,
    嘅→的, 佢哋→他们, …; ambiguous forms such as 係→是 only when the text has
    unambiguous Cantonese markers, and never inside Mandarin words like 關係).
@@ -510,7 +510,8 @@ class _Engine:
     def _cantonese(self, text: str) -> list[Edit]:
         assert self.canto_re is not None and self.canto is not None
         canto = self.canto
-        folded = text.translate(self.fold)  # same length: one char for one
+        # same length: one char for one (a text without traditional-only characters folds to itself)
+        folded = text.translate(self.fold) if self.trad_re.search(text) else text
         edits: list[Edit] = []
         marked = None
         for m in self.canto_re.finditer(folded):
@@ -831,8 +832,11 @@ class Normalizer:
         text has Cantonese markers, else Taiwan).
     cantonese
         Map common Cantonese forms to Mandarin (唔→不, 冇→没有, 嘅→的,
-        佢哋→他们). Off by default: it rewrites words, so opt in for
-        Hong Kong / Guangdong sources.
+        佢哋→他们), so that the models, trained on Mandarin, read Hong Kong
+        and Guangdong customers too. On by default: the table maps only
+        forms that mainland Mandarin does not write (ambiguous ones only
+        next to those), and guards the Mandarin words that contain one
+        (快点解决, 而家庭, 唔，); ``False`` keeps the words as written.
     html
         Remove HTML tags and decode entities.
     width
@@ -868,7 +872,7 @@ class Normalizer:
         *,
         convert: Literal["auto", "always", "never"] = "auto",
         region: Literal["auto", "tw", "hk", "cn"] = "auto",
-        cantonese: bool = False,
+        cantonese: bool = True,
         html: bool = True,
         width: bool = True,
         mask: Iterable[Literal["url", "phone", "order"]] = (),
