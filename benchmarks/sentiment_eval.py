@@ -19,8 +19,10 @@ Sections (``--sections``, comma-separated; default all):
   (48 sentences written before the neutral/hedge/question rules, kept apart as a check
   that rule changes generalise: never tune on it); ``sentiment_dev.tsv`` (300 texts whose
   errors guide rule work; ``--show-errors`` lists them) and ``sentiment_blind.tsv`` (300
-  texts written blind, a test set: only its scores are printed, never its errors); and the
-  outputs for a few everyday neutral texts (platform filler, plain questions, hedges).
+  texts written blind, a test set: only its scores are printed, never its errors); the
+  Hong Kong Cantonese and Taiwan sets (``sentiment_{cantonese,taiwan}_{dev,blind}.tsv``,
+  240 each, the same split between development and blind); and the outputs for a few
+  everyday neutral texts (platform filler, plain questions, hedges).
 * ``speed``: batch throughput on 60-character reviews, one-call latency, model
   size on disk, RSS after loading.
 * ``emotion``: the emotion model's figures (``benchmarks/emotion_eval.py``): the NLPCC 2013
@@ -54,6 +56,10 @@ CHALLENGE = REPO / "benchmarks" / "data" / "sentiment_challenge.tsv"
 FRESH = REPO / "benchmarks" / "data" / "sentiment_fresh.tsv"
 DEV = REPO / "benchmarks" / "data" / "sentiment_dev.tsv"
 BLIND = REPO / "benchmarks" / "data" / "sentiment_blind.tsv"
+# Hong Kong Cantonese and Taiwan sets: (development, blind) per region
+REGIONAL = {region: (REPO / "benchmarks" / "data" / f"sentiment_{region}_dev.tsv",
+                     REPO / "benchmarks" / "data" / f"sentiment_{region}_blind.tsv")
+            for region in ("cantonese", "taiwan")}
 NEUTRAL_EXAMPLES = ("此用户没有填写评价。", "请问这款洗发水适合油性头发吗？", "还行吧", "一般般", "凑合",
                     "东西收到了，还没开始用")
 _CACHE: dict = {}  # models shared between sections of one run
@@ -282,9 +288,13 @@ def section_challenge(df, args) -> None:
     fl = {"voc (rules)": shipped, "voc rules off": bare, "reference": ref}
     if "norules" in _CACHE:
         fl["voc trained w/o rules"] = _CACHE["norules"]
-    for path, title, groups in ((FRESH, "Fresh check set", ("label",)),
-                                (DEV, "Rules development set", ("label", "phenomenon")),
-                                (BLIND, "Blind test set", ("label", "phenomenon", "domain"))):
+    sets = [(FRESH, "Fresh check set", ("label",)),
+            (DEV, "Rules development set", ("label", "phenomenon")),
+            (BLIND, "Blind test set", ("label", "phenomenon", "domain"))]
+    for region, (dev, blind) in REGIONAL.items():
+        sets += [(dev, f"{region.capitalize()} development set", ("label", "phenomenon")),
+                 (blind, f"{region.capitalize()} blind test set", ("label", "phenomenon"))]
+    for path, title, groups in sets:
         if not path.exists():
             continue
         fr = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, quoting=3)
@@ -299,7 +309,8 @@ def section_challenge(df, args) -> None:
                 rows.append([name, len(g), *[float((v[idx] == yf[idx]).mean()) for v in flab.values()]])
         print(f"\n  {title} ({path.name}, 3-class):")
         table(rows, ["set", "n", *fl])
-        if args.show_errors and path == DEV:  # never the blind set's: reading them spends it
+        if args.show_errors and path in (DEV, *(d for d, _ in REGIONAL.values())):
+            # never the blind sets': reading them spends them
             print("  voc (rules) errors:")
             for i in np.flatnonzero(flab["voc (rules)"] != yf):
                 s_ = shipped.predict(ft[i])

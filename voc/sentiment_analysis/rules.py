@@ -149,9 +149,29 @@ _REPROACH = re.compile(
 # hedges: lukewarm verdicts (a whole token, or the start of one such as 一般般), and balanced or
 # middling verdicts over several words (说不上满意不满意, 挑不出毛病也没什么亮点), which are not
 # tokens: the cheap gate looks for those in the text
+#: verdicts and their opposites for "neither one nor the other" hedges: 不快不慢, 不算高也不算低,
+#: 没有特别好也没有特别差, 好又不是差又不是 (the Cantonese 好又唔係差又唔係). Verdict axes only: on
+#: size, amount or taste (不大不小, 不咸不淡) the same form usually means "just right".
+OPPOSITES = ("好/差", "好/坏", "快/慢", "贵/便宜", "高/低", "好吃/难吃", "好食/难食", "满意/失望", "喜欢/讨厌")
+
+
+def _neither_pattern() -> str:
+    """The regex of :data:`OPPOSITES`' hedges, one branch per first verdict (cheap to scan)."""
+    opposite: dict[str, list[str]] = {}
+    for pair in OPPOSITES:
+        a, b = pair.split("/")
+        opposite.setdefault(a, []).append(b)
+        opposite.setdefault(b, []).append(a)
+    mod = "(?:算|太|会|是|会太|算太|特别|怎么|很)?"
+    def either(neg: str) -> str:
+        return "|".join(f"{a}(?:也|亦|又|，|,)?{neg}{mod}(?:{'|'.join(bs)})" for a, bs in opposite.items())
+    yes_no = "|".join(f"{a}(?:又|也)不是[，,]?(?:{'|'.join(bs)})" for a, bs in opposite.items())
+    return f"不{mod}(?:{either('不')})|没有?{mod}(?:{either('没有?')})|(?:{yes_no})(?:又|也)不是"
+
+
 _HEDGE_MULTI = re.compile(
     "(?:说|谈|称|算)不上(?:好坏|好不好|满意不满意|喜欢不喜欢|好也(?:说|谈)?不上(?:差|坏))|"
-    "也就那样|就那样吧|没什么亮点|没啥亮点|无功无过|不好也不坏|不好也不差|不好不差|不算好也不算差|不温不火"
+    "也就那样|就那样吧|没什么亮点|没啥亮点|无功无过|不温不火|" + _neither_pattern()
 )
 _HEDGE = re.compile(
     "还行|还可以|还算可以|还凑合|凑合|将就|一般般?|马马虎虎|中规中矩|不好不坏|不过不失|普普通通|平平无奇|"
@@ -189,7 +209,8 @@ _DEFERRED_HINT = re.compile("还没|还未|暂|不清楚|不知道|不好说|再
 _NEUTRAL_HINT = re.compile(
     "？|\\?|吗|么|评|暂|问|咨询|了解|还没|还未|不清楚|不知道|不好说|稍后|以后|回头|先放|待(?:使用|体验)|"
     "还行|还可以|还算|凑合|将就|一般|马马虎虎|中规中矩|不好不坏|不过不失|普普通通|平平无奇|过得去|说得过去|没什么|"
-    "不上|就那样|没啥亮点|无功无过|不好也不|不好不差|不算好|不温不火|懒"
+    "不上|就那样|没啥亮点|无功无过|不好也不|不好不差|不算好|不温不火|懒|"
+    "不\\w{1,5}?不|没\\w{1,6}?没|[又也]不是"  # _NEITHER: 不快不慢, 没有特别好也没有特别差, 好又不是
 )
 _SENTENCE = re.compile("[^。！？!?；;\n]*[。！？!?；;\n]*")
 _CONTENT = re.compile("[^\\W_]|[\U0001F000-\U0010FFFF]")
@@ -420,6 +441,10 @@ def _apply_rules(text: str, words: Sequence[str], starts: Sequence[int], ends: S
             j += 1
         if taken:
             s, e = ends[i], ends[j - 1]
+            # features that start in the negator's tail after its last negation character
+            # (有 of 没有, 是 of 不是, 会 of 不会) do not hold the negation: 有问题 in 没有问题,
+            # 会再来 in 不会再来 are negated like the scope
+            s = starts[i] + _NEG_TAIL.get(w, len(w))
             _scale(factor, s, e, NEGATION)
             phrases.append((starts[i], e))
             neg = True
@@ -611,6 +636,9 @@ def _scale(factor: np.ndarray, s: int, e: int, f: float) -> None:
 
 
 _NEGATION_CHARS = frozenset("不没唔冇")
+#: where each negator's tail begins: the offset after its last negation character
+#: (没有 → 1, 并不 → 2, 算不上 → 2)
+_NEG_TAIL = {w: max(w.rfind(c) for c in "不没无非未别甭勿唔冇咪毫莫") + 1 for w in NEGATORS}
 
 
 def _a_not_a(words: Sequence[str], i: int) -> bool:
