@@ -24,9 +24,9 @@ TEXTS = [
 
 
 def main() -> None:
-    # Cantonese forms (唔, 冇, 係, 佢哋 …) are mapped to Mandarin only when asked: the mapping is
-    # conservative, but a brand with no Hong Kong customers does not need it.
-    p = voc.Pipeline(normalizer=voc.Normalizer(cantonese=True))
+    # Cantonese forms (唔, 冇, 係, 佢哋 …) are mapped to Mandarin by default;
+    # voc.Pipeline(normalizer=voc.Normalizer(cantonese=False)) keeps them as written.
+    p = voc.Pipeline()
     for doc in p.pipe(TEXTS):
         s, e = doc.sentiment, doc.emotion
         evidence = "、".join(f"{sp.text}({sp.weight:+.1f})" for sp in s.evidence[:3])
