@@ -9,7 +9,8 @@ still exactly what produced the score:
   feature that *starts* inside the scope (up to three words after the negator,
   stopping at punctuation or a contrast word) is multiplied by
   :data:`NEGATION`; features that start at the negator itself already encode the
-  negation ("不好" learned as negative) and are left alone. Scopes nest, so
+  negation ("不好" learned as negative) and are left alone, but those starting in its
+  tail after the last negation character (有 of 没有, 是 of 不是) are negated too. Scopes nest, so
   double negation cancels: 没有不满意 → positive; a negator inside another's
   scope extends it (没有一个工作人员不耐心的), and a negated quantifier
   (没有一次/没有哪个/没有谁 …) scopes over its whole clause. A-not-A questions
@@ -272,7 +273,7 @@ def apply_rules(text: str, tokens: Sequence, *, lexicon: bool = True) -> RuleEff
     >>> toks = [Token("不是", 0, 2), Token("很", 2, 3), Token("好", 3, 4)]
     >>> fx = apply_rules("不是很好", toks)
     >>> [round(float(f), 2) for f in fx.factor], fx.fired
-    ([1.0, 1.0, -0.8, -1.04], ['negation', 'degree'])
+    ([1.0, -0.8, -0.8, -1.04], ['negation', 'degree'])
     """
     return apply_rules_spans(text, [t.text for t in tokens], [t.start for t in tokens],
                              [t.end for t in tokens], lexicon=lexicon)
@@ -306,7 +307,7 @@ def apply_rules_spans(text: str, words: Sequence[str], starts: Sequence[int], en
 
     >>> fx = apply_rules_spans("不是很好", ["不是", "很", "好"], [0, 2, 3], [2, 3, 4])
     >>> [round(float(f), 2) for f in fx.factor], fx.phrases
-    ([1.0, 1.0, -0.8, -1.04], [(0, 4)])
+    ([1.0, -0.8, -0.8, -1.04], [(0, 4)])
     """
     return _apply_rules(text, words, starts, ends, lexicon,
                         _lexicon_starts(text, words, starts) if words else [], None)
