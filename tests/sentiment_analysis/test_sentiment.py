@@ -116,22 +116,16 @@ def test_hedges_lean_their_way_and_do_not_mask_clear_opinions(model: SentimentMo
     "网点的服务也就那样吧，说不上满意不满意",
     "房间中规中矩，挑不出大毛病也没什么亮点",
     "菜品普普通通，谈不上好坏",
-])
-def test_balanced_verdicts_are_hedges(model: SentimentModel, text: str) -> None:
-    """Middling verdicts over several words (说不上满意不满意) are hedges, hence neutral."""
-    assert "hedge" in _fired(model, text)
-    assert model.predict(text).label == "neutral", model.predict(text)
-
-
-@pytest.mark.parametrize("text", [
+    # neither one nor its opposite
     "速度不算快也不算慢",
     "网速就不快不慢",
     "饭店没有特别好也没有特别差，就是睡一晚而已",
     "味道麻麻地，不算好食亦不算难食",
     "呢只面膜用落冇咩感觉，好又唔係差又唔係",
 ])
-def test_neither_one_nor_its_opposite_is_a_hedge(model: SentimentModel, text: str) -> None:
-    """不快不慢, 没有特别好也没有特别差, 好又唔係差又唔係: balanced verdicts, hence neutral."""
+def test_balanced_verdicts_are_hedges(model: SentimentModel, text: str) -> None:
+    """Middling verdicts over several words (说不上满意不满意, 不快不慢, 好又唔係差又唔係) are
+    hedges, hence neutral."""
     assert "hedge" in _fired(model, text)
     assert model.predict(text).label == "neutral", model.predict(text)
 
