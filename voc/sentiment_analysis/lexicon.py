@@ -71,6 +71,8 @@ _SLANG: dict[str, float] = {
     "摆烂": -_MID, "鸡肋": -_MID, "太渣": -_MID, "差劲": -_STRONG, "太差": -_STRONG,
     "垃圾服务": -_STRONG, "再也不": -_MID, "不会再": -_MID, "卡顿": -_MID, "掉线": -_MID, "没信号": -_MID,
     "乱扣费": -_STRONG, "乱收费": -_STRONG, "延误": -_MID, "晚点": -_MID, "丢件": -_STRONG,
+    # 晚点 is also "later" (我晚点再去拿): those forms are blocked
+    **{f"晚点{w}": 0.0 for w in "再 去 拿 回 给 打 联系 发 看 处理 过来 来".split()},
     "盗刷": -_STRONG, "霸王条款": -_STRONG, "搞什么": -_MID, "什么玩意": -_STRONG,
     "什么鬼": -_MID, "崩溃": -_MID, "郁闷": -_MID, "心累": -_MID, "烦死": -_STRONG,
     "还好意思": -_STRONG, "个屁": -_STRONG, "个鬼": -_MID, "呵呵哒": -_MID, "服了": -_MID,
