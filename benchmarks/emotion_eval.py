@@ -14,6 +14,8 @@ Sections (``--sections``, comma-separated):
   row, and eight-class accuracy and macro-F1. Only scores are printed, never the rows: it
   is a test set, and reading its errors would spend it. First the same summary on
   ``emotion_cs_dev.tsv``, the development set the anger cues were tuned on (optimistic).
+  Then the same two summaries on the Hong Kong Cantonese and Taiwan sets
+  (``emotion_regional_dev.tsv``, ``emotion_regional_blind.tsv``: 200 texts each, 70 anger).
 
 The customer-service set measures what the Weibo split cannot: whether anger on the texts voc
 is used on (complaints, service chats) is found, and whether calm complaints are left alone.
@@ -33,6 +35,9 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 CS = HERE / "data" / "emotion_cs_blind.tsv"
 CS_DEV = HERE / "data" / "emotion_cs_dev.tsv"
+# Hong Kong Cantonese and Taiwan customer-service texts (half each): development and blind sets
+REGIONAL_DEV = HERE / "data" / "emotion_regional_dev.tsv"
+REGIONAL = HERE / "data" / "emotion_regional_blind.tsv"
 NLPCC = REPO.parent / "shared" / "data" / "emotion" / "nlpcc2013_weibo.csv"
 
 
@@ -107,6 +112,8 @@ def section_cs(args: argparse.Namespace) -> None:
     print("\n  predicted labels of the gold anger rows (shipped):")
     vals, counts = np.unique(preds["shipped (anger threshold)"][gold == "anger"], return_counts=True)
     print("  " + ", ".join(f"{v} {c}" for v, c in sorted(zip(vals, counts), key=lambda x: -x[1])))
+    _cs_summary(REGIONAL_DEV, "Hong Kong and Taiwan development set (cues tuned on it)", models)
+    _cs_summary(REGIONAL, "Hong Kong and Taiwan blind test set; scores only", models)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,8 @@ probabilities. No scikit-learn at prediction time.
 
 An optional ``anger_threshold`` turns anger into a thresholded decision
 (``label == "anger"`` iff ``P(anger) >= anger_threshold``, otherwise the most
-likely other label), which is how alerting trades recall for precision.
+likely other label; when anger was the likeliest, the likeliest of none, disgust,
+sadness and fear), which is how alerting trades recall for precision.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ FORMAT = "voc-emotion"
 FORMAT_VERSION = 1
 LABELS: tuple[str, ...] = EMOTIONS
 _ANGER = LABELS.index("anger")
+#: what a text whose likeliest emotion is anger, below ``anger_threshold``, is labelled instead:
+#: the likeliest of these (我好生气呀 at P(anger) 0.61 is not happiness, its second guess)
+_ANGER_FALLBACK = tuple(LABELS.index(x) for x in ("none", "disgust", "sadness", "fear"))
 
 #: Hand-written anger cues (substrings of the normalised, lower-cased text).
 #: Customer-service words (投诉, 退钱, 12315, 曝光) sit beside Weibo swearing:
@@ -71,9 +75,19 @@ ANGER_CUES: tuple[str, ...] = (
     "打官司", "监管局", "银保监", "工信部", "住建局", "市长热线", "打12345", "12345热线", "街道办",
     "打315", "315晚会", "当傻子", "吃相难看", "抢钱", "搞什么鬼", "在搞什么", "到底搞什么", "还好意思",
     "已读不回", "这叫服务", "就叫服务", "也叫服务", "欺负人", "耍我", "死不承认", "翻脸不认",
+    # Hong Kong and Taiwan (added with benchmarks/data/emotion_regional_dev.tsv; after the
+    # Normalizer: simplified script, 冇 → 没有): swearing and fury words, consumer councils
+    # and regulators (消委会, 通讯办, 消保官, 公平会, the 1950 hotline), escalation
+    "食屎", "扑街", "仆街", "收皮", "火滚", "谷气", "激死", "屈机", "离晒谱", "顶你个肺", "顶不顺",
+    "有没有搞错", "搞乜鬼", "凭咩", "玩我", "过分到", "气到不行", "气到爆", "气到炸", "气到发抖",
+    "消委会", "通讯办", "小额钱债", "上连登", "complain", "escalate",
+    "靠北", "靠杯", "赌烂", "超不爽", "很不爽", "真不爽", "火很大", "消保官", "公平会", "打1950", "1950消费",
+    "1950专线", "消费者专线", "爆料公社",
+    "好欺负", "诈骗集团", "在哈啰", "找律师",
 )
 # Left out on purpose: "sb" (matches "usb"), "曝光" alone (camera exposure), "再也不" (再也不用担心),
-# bare "12345" / "315" (order numbers, prices), "叫服务" (叫服务员), "什么服务" (有什么服务).
+# bare "12345" / "315" / "1950" (order numbers, prices), "叫服务" (叫服务员), "什么服务" (有什么服务),
+# bare "不爽" (不爽口, 清爽).
 #: Emoticon tags (after the emoticon table) that signal anger.
 ANGER_TAGS: frozenset[str] = frozenset({"怒", "怒骂", "抓狂", "生气", "愤怒", "骂", "哼", "鄙视", "吐"})
 _NEGATORS = frozenset("不没别勿未莫")
@@ -82,6 +96,7 @@ _ZERO = np.zeros(1, dtype=np.intp)  # reduceat over one whole slice (read, never
 _BRACKET = re.compile(r"\[([^\[\]\s]{1,8})\]")
 _PUNCT_RUN = re.compile(r"[!！?？]{2,}")
 _NEG_WINDOW = 4
+_A_NOT_A = re.compile(r"(.)[不没]\1")
 _CLAUSE_SPLIT = re.compile(r"[，,。.！!？?；;、\s]")
 _CUE_RE = re.compile("|".join(re.escape(c) for c in sorted(ANGER_CUES, key=len, reverse=True)))
 
@@ -127,8 +142,10 @@ def _text_keys(text: str, words: Sequence[str], cues: bool) -> tuple[str, list[s
             extras.append("p:!!" if run == {"!"} else "p:??" if run == {"?"} else "p:?!")
     if cues:
         for m in _CUE_RE.finditer(low):
-            # a negator up to four characters before, in the same clause: 不生气, 不是来投诉的
+            # a negator up to four characters before, in the same clause: 不生气, 不是来投诉的;
+            # not the 不 of an A-not-A question (你们是不是食屎, 有没有搞错)
             before = _CLAUSE_SPLIT.split(low[max(0, m.start() - _NEG_WINDOW):m.start()])[-1]
+            before = _A_NOT_A.sub("", before)
             neg = not _NEGATORS.isdisjoint(before)
             extras.append("cue:anger_neg" if neg else "cue:anger")
         if not ANGER_TAGS.isdisjoint(found):
@@ -262,8 +279,9 @@ class EmotionModel(ModelBase):
         ``benchmarks/data/emotion_cs_dev.tsv``. ``0`` keeps the learned weights.
     anger_threshold
         When set, the label is ``"anger"`` exactly when ``P(anger)`` reaches this
-        value (otherwise the most likely other label); ``None`` takes the most
-        likely label. Scores are probabilities either way.
+        value (otherwise the most likely other label; when anger was the most likely,
+        the most likely of none, disgust, sadness and fear, never a positive or
+        surprised label); ``None`` takes the most likely label. Scores are probabilities either way.
     max_iter
         Iterations of the L-BFGS solver in :meth:`fit`.
     normalizer, segmenter
@@ -404,7 +422,9 @@ class EmotionModel(ModelBase):
         row: list[float] = p.tolist()
         thr = self.anger_threshold
         if thr is not None and row[_ANGER] < thr:
-            k = max((j for j in range(len(row)) if j != _ANGER), key=row.__getitem__)
+            k = max(range(len(row)), key=row.__getitem__)
+            if k == _ANGER:  # likely anger, not sure enough: never a positive or surprised label
+                k = max(_ANGER_FALLBACK, key=row.__getitem__)
         elif thr is not None:
             k = _ANGER
         else:
