@@ -99,7 +99,7 @@ _FAULTS: dict[str, float] = {w: -_WEAK for w in (
 # (服务好nice, 个app又crash). The training reviews are mainland Mandarin: the learned weights
 # barely know these. Entries are unambiguous in mainland text (checked on the shared review,
 # Weibo and chat data); a zero weight blocks a longer form that is something else (一大推 is a
-# typo of 一大堆, not 大推).
+# typo of 一大堆, not 大推). Left out: 很烂 (炖得很烂 is praise in food reviews), 好正 (好正品).
 _REGIONAL: dict[str, float] = {
     # Cantonese, positive
     "抵食": _MID, "好抵": _MID, "超抵": _MID, "抵买": _MID, "好掂": _MID, "正到飞起": _STRONG,
@@ -126,7 +126,7 @@ _REGIONAL: dict[str, float] = {
     "很扯": -_MID, "超扯": -_STRONG, "太扯": -_STRONG, "有够扯": -_STRONG, "母汤": -_MID,
     "很鸟": -_MID, "超鸟": -_MID, "有够鸟": -_STRONG, "很机车": -_MID, "超机车": -_MID,
     "有够机车": -_STRONG, "龟速": -_MID, "烂透": -_STRONG, "超烂": -_STRONG, "有够烂": -_STRONG,
-    "很烂": -_MID, "当盘子": -_STRONG, "很盘": -_MID, "照骗": -_MID, "不推": -_STRONG, "很卢": -_MID,
+    "当盘子": -_STRONG, "很盘": -_MID, "照骗": -_MID, "不推": -_STRONG, "很卢": -_MID,
     "超卢": -_MID, "白目": -_MID, "靠北": -_STRONG, "靠杯": -_STRONG, "很瞎": -_MID, "超瞎": -_MID,
     "黑人问号": -_MID, "很废": -_MID, "超废": -_MID,
     # English mixed into Chinese
