@@ -44,6 +44,7 @@ from .._persist import load_artifact, save_artifact
 from .._resources import model_path
 from .._types import Document, Opinion, Span, document_with
 from ..errors import ConfigError, InputError
+from ..sentiment_analysis.lexicon import LEXICON
 from ._features import (
     _PUNCT,
     _SENT_END,
@@ -81,6 +82,24 @@ _POLARITIES = ("negative", "neutral", "positive")
 _MISSING = object()
 _FLIP_BACK = {"positive": "negative", "negative": "positive"}
 _CACHE_MAX = 200_000
+_NEG_CHARS = frozenset("不没无别非未勿莫")
+
+
+def _verdict_of(opinion: str) -> str | None:
+    """The polarity of a strong entry of the sentiment lexicon that the opinion *is* (黑口黑面,
+    中伏, 很雷, 抵食) or ends with, when no negator comes before it in the opinion; else ``None``.
+    The hand-written lexicon (:mod:`voc.sentiment_analysis.lexicon`) holds slang and regional
+    verdicts the opinion data never shows the polarity model.
+
+    >>> _verdict_of("黑口黑面"), _verdict_of("好抵食"), _verdict_of("不推"), _verdict_of("很好")
+    ('negative', 'positive', 'negative', None)
+    """
+    low = opinion.lower().strip()
+    for start in range(len(low)):
+        w = LEXICON.get(low[start:])
+        if w is not None and abs(w) >= 1.1:
+            return ("positive" if w > 0 else "negative") if _NEG_CHARS.isdisjoint(low[:start]) else None
+    return None
 
 
 class _Model:
@@ -694,6 +713,10 @@ class OpinionExtractor:
             # the model gave the bare word's polarity to a negated word (电池不耐用)
             if flipped is not None and label == _FLIP_BACK[flipped]:
                 label = flipped
+            elif not k[4]:  # no negator just before the opinion
+                said = _verdict_of(str(k[0]))
+                if said is not None and label != said:
+                    label = said  # a slang or regional verdict the model never saw (侍应黑口黑面)
             out.append(label)
         return out
 
