@@ -145,6 +145,7 @@ _REGIONAL: dict[str, float] = {
     "unprofessional": -_MID, "unfriendly": -_MID, "fail": -_MID, "failed": -_MID, "ridiculous": -_MID,
 }
 
+
 def _build() -> dict[str, float]:
     lex: dict[str, float] = {}
     for ch in _POS_EMOJI:

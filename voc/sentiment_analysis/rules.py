@@ -147,9 +147,6 @@ _REPROACH = re.compile(
     "凭什么|什么道理|什么意思|这就是|怎么(?:还|又|老是|总是)|为什么(?:还|又|要|不|没)|说好的|不是说|"
     "经过.{0,4}同意|谁(?:受得了|能忍|敢|会)|好意思|像话|说得过去|有(?:你们)?这样|就是这样|图(?:什么|啥)|何在"
 )
-# hedges: lukewarm verdicts (a whole token, or the start of one such as 一般般), and balanced or
-# middling verdicts over several words (说不上满意不满意, 挑不出毛病也没什么亮点), which are not
-# tokens: the cheap gate looks for those in the text
 #: verdicts and their opposites for "neither one nor the other" hedges: 不快不慢, 不算高也不算低,
 #: 没有特别好也没有特别差, 好又不是差又不是 (the Cantonese 好又唔係差又唔係). Verdict axes only: on
 #: size, amount or taste (不大不小, 不咸不淡) the same form usually means "just right".
@@ -164,12 +161,16 @@ def _neither_pattern() -> str:
         opposite.setdefault(a, []).append(b)
         opposite.setdefault(b, []).append(a)
     mod = "(?:算|太|会|是|会太|算太|特别|怎么|很)?"
+
     def either(neg: str) -> str:
         return "|".join(f"{a}(?:也|亦|又|，|,)?{neg}{mod}(?:{'|'.join(bs)})" for a, bs in opposite.items())
     yes_no = "|".join(f"{a}(?:又|也)不是[，,]?(?:{'|'.join(bs)})" for a, bs in opposite.items())
     return f"不{mod}(?:{either('不')})|没有?{mod}(?:{either('没有?')})|(?:{yes_no})(?:又|也)不是"
 
 
+# hedges: lukewarm verdicts (a whole token, or the start of one such as 一般般), and balanced or
+# middling verdicts over several words (说不上满意不满意, 挑不出毛病也没什么亮点, 不快不慢), which are
+# not tokens: the cheap gate looks for those in the text
 _HEDGE_MULTI = re.compile(
     "(?:说|谈|称|算)不上(?:好坏|好不好|满意不满意|喜欢不喜欢|好也(?:说|谈)?不上(?:差|坏))|"
     "也就那样|就那样吧|没什么亮点|没啥亮点|无功无过|不温不火|" + _neither_pattern()
@@ -441,11 +442,10 @@ def _apply_rules(text: str, words: Sequence[str], starts: Sequence[int], ends: S
             taken += 1
             j += 1
         if taken:
-            s, e = ends[i], ends[j - 1]
-            # features that start in the negator's tail after its last negation character
-            # (有 of 没有, 是 of 不是, 会 of 不会) do not hold the negation: 有问题 in 没有问题,
-            # 会再来 in 不会再来 are negated like the scope
-            s = starts[i] + _NEG_TAIL.get(w, len(w))
+            # the scope, and the negator's tail after its last negation character (有 of 没有,
+            # 是 of 不是, 会 of 不会): features starting there do not hold the negation (有问题 in
+            # 没有问题, 会再来 in 不会再来), so they are negated like the scope
+            s, e = starts[i] + _NEG_TAIL.get(w, len(w)), ends[j - 1]
             _scale(factor, s, e, NEGATION)
             phrases.append((starts[i], e))
             neg = True
