@@ -327,3 +327,25 @@ def test_user_rule_without_a_scanner_still_matches():
 def test_fold_is_the_same_with_the_list_table():
     assert fold("我要投訴！ＡＢＣ　ｘ😡") == "我要投诉!abc x😡"
     assert fold("") == ""
+
+
+@pytest.mark.parametrize("text, category", [
+    ("再唔處理我就去消委會", "regulator_threat"),              # Hong Kong consumer council
+    ("我已經打1950消費者專線了", "regulator_threat"),          # Taiwan consumer hotline
+    ("再不處理我就找消保官", "regulator_threat"),
+    ("我會將成件事放上連登", "media_exposure"),
+    ("訂金不退我就入紙小額錢債審裁處", "legal_threat"),
+    ("我要complain你們分行個經理", "complaint_threat"),
+    ("我會上Google把你們的評論刷成一星", "complaint_threat"),
+])
+def test_hong_kong_and_taiwan_threats(rules_only, text, category):
+    assert category in cats(rules_only, ("customer", text))
+
+
+@pytest.mark.parametrize("text", [
+    "唔使驚我投訴，我只係想改返個航班日期",
+    "我冇諗過要complain，淨係想話你知房門鎖有啲鬆",
+    "我不是來客訴的，只是提醒一下燈壞了",
+])
+def test_cantonese_and_taiwan_negated_complaints(rules_only, text):
+    assert "complaint_threat" not in cats(rules_only, ("customer", text))
