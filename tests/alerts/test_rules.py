@@ -349,3 +349,12 @@ def test_hong_kong_and_taiwan_threats(rules_only, text, category):
 ])
 def test_cantonese_and_taiwan_negated_complaints(rules_only, text):
     assert "complaint_threat" not in cats(rules_only, ("customer", text))
+
+
+@pytest.mark.parametrize("text, churn", [
+    ("小区换了新电梯，再也不用爬楼了，开心", False),   # relief, not leaving
+    ("有了这个功能再也不用担心忘记缴费", False),
+    ("再也不用你们家的宽带了", True),
+])
+def test_no_longer_needing_to_is_not_churn(rules_only, text, churn):
+    assert ("churn" in cats(rules_only, ("customer", text))) is churn
