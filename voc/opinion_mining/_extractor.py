@@ -46,6 +46,7 @@ from .._types import Document, Opinion, Span, document_with
 from ..errors import ConfigError, InputError
 from ..sentiment_analysis.lexicon import LEXICON
 from ._features import (
+    _NEGATOR_SET,
     _PUNCT,
     _SENT_END,
     Lexicon,
@@ -82,7 +83,6 @@ _POLARITIES = ("negative", "neutral", "positive")
 _MISSING = object()
 _FLIP_BACK = {"positive": "negative", "negative": "positive"}
 _CACHE_MAX = 200_000
-_NEG_CHARS = frozenset("不没无别非未勿莫")
 
 
 def _verdict_of(opinion: str) -> str | None:
@@ -98,7 +98,7 @@ def _verdict_of(opinion: str) -> str | None:
     for start in range(len(low)):
         w = LEXICON.get(low[start:])
         if w is not None and abs(w) >= 1.1:
-            return ("positive" if w > 0 else "negative") if _NEG_CHARS.isdisjoint(low[:start]) else None
+            return ("positive" if w > 0 else "negative") if _NEGATOR_SET.isdisjoint(low[:start]) else None
     return None
 
 
