@@ -56,10 +56,11 @@ CHALLENGE = REPO / "benchmarks" / "data" / "sentiment_challenge.tsv"
 FRESH = REPO / "benchmarks" / "data" / "sentiment_fresh.tsv"
 DEV = REPO / "benchmarks" / "data" / "sentiment_dev.tsv"
 BLIND = REPO / "benchmarks" / "data" / "sentiment_blind.tsv"
-# Hong Kong Cantonese and Taiwan sets: (development, blind) per region
+# Hong Kong Cantonese and Taiwan review sets, and customer turns in service chats:
+# (development, blind) per kind of text
 REGIONAL = {region: (REPO / "benchmarks" / "data" / f"sentiment_{region}_dev.tsv",
                      REPO / "benchmarks" / "data" / f"sentiment_{region}_blind.tsv")
-            for region in ("cantonese", "taiwan")}
+            for region in ("cantonese", "taiwan", "chat")}
 NEUTRAL_EXAMPLES = ("此用户没有填写评价。", "请问这款洗发水适合油性头发吗？", "还行吧", "一般般", "凑合",
                     "东西收到了，还没开始用")
 _CACHE: dict = {}  # models shared between sections of one run
@@ -294,6 +295,7 @@ def section_challenge(df, args) -> None:
     for region, (dev, blind) in REGIONAL.items():
         sets += [(dev, f"{region.capitalize()} development set", ("label", "phenomenon")),
                  (blind, f"{region.capitalize()} blind test set", ("label", "phenomenon"))]
+        # the chat sets file their rows by ``kind`` (question, request, problem …), not phenomenon
     for path, title, groups in sets:
         if not path.exists():
             continue
@@ -302,6 +304,8 @@ def section_challenge(df, args) -> None:
         ft = fr.text.tolist()
         flab = {k: np.asarray([-1, 0, 1])[m.predict_proba(ft).argmax(axis=1)] for k, m in fl.items()}
         rows = [["ALL", len(fr), *[float((v == yf).mean()) for v in flab.values()]]]
+        if "phenomenon" not in fr.columns and "kind" in fr.columns:
+            fr = fr.rename(columns={"kind": "phenomenon"})
         for col in groups:
             for ph, g in fr.groupby(col):
                 idx = g.index.to_numpy()

@@ -55,7 +55,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO))
 
@@ -103,7 +104,20 @@ def load_jd(n: int, seed: int) -> tuple[list[str], dict[str, np.ndarray]]:
     return t.sample(min(n, len(t)), random_state=seed).tolist(), {}
 
 
-LOADERS = {"shop": load_shop, "car": load_car, "cosmetics": load_cosmetics, "jd": load_jd}
+def _consult(name: str) -> Any:
+    """A loader for a hand-written consultation set with a known three-level hierarchy
+    (``benchmarks/data/topics_consult_<name>.tsv``: text, l1, l2, l3); all rows, any seed."""
+    def load(n: int, seed: int) -> tuple[list[str], dict[str, np.ndarray]]:
+        d = pd.read_csv(HERE / "data" / f"topics_consult_{name}.tsv", sep="\t", quoting=3, dtype=str)
+        l2 = (d.l1 + " > " + d.l2).to_numpy()
+        return d.text.tolist(), {"l1": d.l1.to_numpy(), "l2": l2, "l3": l2 + " > " + d.l3.to_numpy()}
+    return load
+
+
+LOADERS = {"shop": load_shop, "car": load_car, "cosmetics": load_cosmetics, "jd": load_jd,
+           "consult_dev": _consult("dev"), "consult_telecom": _consult("telecom_blind"),
+           "consult_bank": _consult("bank_blind")}
+BLIND = {"consult_telecom", "consult_bank"}  # test sets: their rows are never printed
 
 
 def scale_texts(n: int, seed: int) -> list[str]:
@@ -189,10 +203,12 @@ def evaluate(name: str, texts: list[str], truth: dict[str, np.ndarray], levels: 
     print(f"\n=== {name}: {len(texts)} texts; known groups: "
           + (", ".join(f"{k} ({len(set(v))})" for k, v in truth.items()) or "none") + " ===", flush=True)
     results = {"voc TopicTree": in_child(run_voc, texts, levels, split)}
+    hierarchy = "l3" in truth  # a known three-level hierarchy: baselines at each level's size
     if baselines and truth:
-        k = len(set(next(iter(truth.values()))))
-        for m in ("LDA", "NMF", "KMeans"):
-            results[f"{m} (k={k})"] = in_child(run_baseline, texts, m, k, seed)
+        ks = sorted({len(set(v)) for v in truth.values()}) if hierarchy else [len(set(next(iter(truth.values()))))]
+        for k in ks:
+            for m in ("LDA", "NMF", "KMeans"):
+                results[f"{m} (k={k})"] = in_child(run_baseline, texts, m, k, seed)
     rows = []
     for meth, r in results.items():
         p = r["paths"]
@@ -215,6 +231,25 @@ def evaluate(name: str, texts: list[str], truth: dict[str, np.ndarray], levels: 
         print(f"level-1 NMI ({key}): voc {ours:.3f} vs best baseline {best:.3f} (ratio {ours / best:.2f}x)")
     nodes = results["voc TopicTree"]["nodes"]
     by_id = {n[0]: n for n in nodes}
+    if hierarchy:
+        # each node's label beside the known node most of its texts belong to: the label check
+        # that needs no reading of the rows (so it is printed for the blind sets too)
+        paths = results["voc TopicTree"]["paths"]
+        for lv in range(1, min(levels, 3) + 1):
+            key = f"l{lv}"
+            print(f"-- level {lv} against the known {key}: voc label, size, commonest known node (its share "
+                  "of the voc node; its share of the known node)")
+            for n in sorted((n for n in nodes if n[1] == lv), key=lambda n: -n[4])[:25 if lv < 3 else 15]:
+                inside = truth[key][paths[:, lv - 1] == n[0]]
+                if not len(inside):
+                    continue
+                vals, counts = np.unique(inside, return_counts=True)
+                j = counts.argmax()
+                known = vals[j].split(" > ")[-1]
+                print(f"  {n[3]:<24} {n[4]:>5}   {known:<14} {counts[j] / len(inside):4.0%} "
+                      f"{counts[j] / (truth[key] == vals[j]).sum():4.0%}")
+        if name in BLIND:
+            return  # a test set: scores and labels only, never its rows
     for lv in range(1, levels + 1):
         # catch-alls labelled "…·其他" / 其他话题 are shown: they are real nodes, honestly named
         print(f"-- level {lv}: {sum(1 for n in nodes if n[1] == lv)} nodes; ten largest (the 其他 node of "
