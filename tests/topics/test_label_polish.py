@@ -38,6 +38,27 @@ def test_vague_starts_are_not_phrases():
     assert not any(p.startswith("问") for p in out)
 
 
+def test_phrases_never_stop_half_way_through_a_thought():
+    """Consultation labels used to stop mid-predicate: 电话打 (电话打不通), 收件地址我能否, 退货申请被商家."""
+    from voc.topics._text import Analyzer
+
+    def phrases(text):
+        return set(phrases_of(Analyzer().tag([text])[0], frozenset()))
+
+    # a one-character verb ends a phrase only at the end of its clause, or with its 了
+    assert "电话打" not in phrases("电话打不通啊")
+    got = phrases("交易密码忘了怎么办")
+    assert "交易密码忘了" in got and "交易密码忘" not in got
+    assert "营业厅办" not in phrases("营业厅办的套餐") and "营业厅办的套餐" in phrases("营业厅办的套餐")
+    # never on a modal verb, never on a passive agent without its verb, never an A-not-A question word
+    assert not any(p.endswith(("能否", "才能")) for p in phrases("收件地址我能否改一下") | phrases("多久钱才能到账"))
+    assert "退货申请被商家" not in phrases("退货申请被商家拒绝了")
+    assert not any("算不算" in p for p in phrases("这个算不算满减"))
+    assert "人处理" not in phrases("没人处理")
+    # what stays: clause-final one-character predicates and whole verb-object phrases
+    assert "宽带断" in phrases("宽带断") and "修改收货地址" in phrases("修改收货地址")
+
+
 def test_a_bare_name_takes_the_verdict_its_texts_give_unless_they_disagree():
     name = "京东快递"
     texts = ["京东快递很给力", "京东快递给力，棒", "京东快递也给力", "京东快递到了", "买了京东快递送来的"]

@@ -79,12 +79,14 @@ _QUESTION = {"什么时候": "什么时候", "啥时候": "什么时候", "几�
 _MODAL = frozenset("能 可以 会 才能 才 要 需要 能够 可 得".split())
 # Words a phrase never ends on: the phrase would stop mid-thought (裤子穿, 衣服收到, 苹果收到).
 _NO_END = frozenset("收到 收 穿 洗 用 买 购买 拿到 到手 看 吃 感觉 觉得 发现 试 试试 拿 送 穿着 用着 用过 用了".split())
+# Modal and auxiliary verbs: a phrase never ends on one (收件地址我能否, 多久钱才能).
+_NO_END = _NO_END | frozenset("能 能否 才能 可以 可否 是否 需要 要 会 应该 得 想 想要".split())
 # Verbs that need their object before a question phrase ends (如何申请 → 如何申请退货).
 _LIGHT_VERBS = frozenset("申请 办理 进行 弄 搞 做 办 开 查 改".split())
 # Negations: a predicate right after one is never the start of a phrase (不支持群发 ≠ 支持群发).
 _NEGATION = frozenset("不 没 没有 无 未 别 不能 不会 不太 不够 并不 从不 从未".split())
 # Words that make a vague start: 牌子的洗发水 says no more than 洗发水, 问客服 no more than 客服.
-_VAGUE_START = frozenset("问 找 牌子 品牌 这款 那款".split())
+_VAGUE_START = frozenset("问 找 牌子 品牌 这款 那款 人".split())  # 人: 没人处理 gives no 人处理
 # Counted amounts (三个, 一条, 两斤): never a partner in a joined label (三个火龙果).
 _NUMERAL = re.compile(r"^[\d一二三四五六七八九十两几半每]+[个只条件斤箱盒瓶袋本次天块元]?$")
 # One-character adjectives a degree word is glued to even where the tagger calls the pair a noun (太差).
@@ -328,10 +330,33 @@ def _compact(w: str, p: str) -> tuple[str, str]:
     return w, p
 
 
+def _a_not_a(w: str) -> bool:
+    """算不算, 能不能, 有没有: a yes/no question word, never part of a label."""
+    return len(w) == 3 and w[0] == w[2] and w[1] in "不没"
+
+
+def _end(cl: list[tuple[str, str]], j: int, text: str) -> str | None:
+    """The phrase ``text`` that ends on word ``j`` of the clause, as a label may end there, or ``None``.
+
+    A one-character verb ends a phrase only at the end of its clause (宽带断) or with the 了
+    that follows it (密码忘了); before a complement or an object it is half a thought
+    (电话打 of 电话打不通, 营业厅办 of 营业厅办的套餐).
+
+    >>> cl = [("交易", "n"), ("密码", "n"), ("忘", "v"), ("了", "ul"), ("怎么办", "l")]
+    >>> _end(cl, 2, "交易密码忘"), _end([("电话", "n"), ("打", "v"), ("不通", "a")], 1, "电话打")
+    ('交易密码忘了', None)
+    """
+    w, p = cl[j]
+    if len(w) != 1 or not p.startswith("v") or j + 1 == len(cl):
+        return text
+    return text + "了" if cl[j + 1][0] == "了" and len(text) < MAX_CHARS else None
+
+
 def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[str, int],
                     ends: dict[str, str] | None = None) -> None:
     n = len(cl)
-    ok = [_is_content(w, p) and (w not in stop or len(w) == 1 and p.startswith(("a", "v"))) for w, p in cl]
+    ok = [_is_content(w, p) and (w not in stop or len(w) == 1 and p.startswith(("a", "v"))) and not _a_not_a(w)
+          for w, p in cl]
     noun = [p.startswith(_NOUN) or (p.startswith("v") and len(w) >= 2 and ok[i]) for i, (w, p) in enumerate(cl)]
     for i in range(n):
         if cl[i][1] == "Q":  # 什么时候 + 发货, 怎么 + 申请退货: a question about a content word
@@ -344,10 +369,10 @@ def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[s
                     break
                 n_content += ok[j]
                 if (ok[j] and cl[j][1].startswith(("v", "n")) and cl[j][0] not in _NO_END
-                        and cl[j][0] not in _LIGHT_VERBS):
-                    out[text] = n_content
+                        and cl[j][0] not in _LIGHT_VERBS and (full := _end(cl, j, text)) is not None):
+                    out[full] = n_content
                     if ends is not None:
-                        ends[text] = cl[j][1]
+                        ends[full] = cl[j][1]
             continue
         if (not ok[i] or (len(cl[i][0]) < 2 and not cl[i][1].startswith("n"))
                 or cl[i][1].startswith("v") and cl[i][0][-1] in "完过"):  # 洗完头发 says when, not what
@@ -359,7 +384,8 @@ def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[s
         text = cl[i][0]
         has_noun = noun[i]
         n_content = 1
-        if has_noun and len(text) >= 2 and text not in stop and text not in _NOT_ALONE:
+        prep = False  # a preposition inside (被, 把, 给, 对): the phrase must end on its verb (被商家拒绝)
+        if has_noun and len(text) >= 2 and text not in stop and text not in _NOT_ALONE and text not in _NO_END:
             out[text] = 1
             if ends is not None:
                 ends[text] = cl[i][1]
@@ -369,10 +395,12 @@ def _clause_phrases(cl: list[tuple[str, str]], stop: frozenset[str], out: dict[s
                 break
             has_noun = has_noun or noun[j]
             n_content += ok[j]
-            if ok[j] and has_noun and cl[j][0] not in _NO_END:
-                out[text] = n_content
+            prep = prep or cl[j][1] == "p"
+            if (ok[j] and has_noun and cl[j][0] not in _NO_END and not (prep and not cl[j][1].startswith(("v", "a")))
+                    and (full := _end(cl, j, text)) is not None):
+                out[full] = n_content
                 if ends is not None:
-                    ends[text] = cl[j][1]
+                    ends[full] = cl[j][1]
 
 
 class PhraseTable:
