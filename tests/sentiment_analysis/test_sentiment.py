@@ -328,6 +328,19 @@ def test_faults_of_unseen_domains(model: SentimentModel, bare: SentimentModel) -
     assert model.predict("软件很好用，但网络常常断线，有点失望").label == "negative"
 
 
+def test_a_fault_reported_in_a_chat_turn_is_an_opinion(model: SentimentModel) -> None:
+    # a plain chat turn around a fault read neutral (the neutral head knows chat lines as questions)
+    from voc.sentiment_analysis.rules import apply_rules_spans
+
+    assert model.predict("app一直登录不上").label == "negative"
+    seg = model._get_tools()[1]
+    for text, shifted in (("app一直登录不上", True), ("验证码收不到", True), ("现在没有断网了", False)):
+        words, starts, ends = seg._spans(text)
+        fx = apply_rules_spans(text, words, starts, ends)
+        assert ("fault" in fx.fired) is shifted, (text, fx.fired)
+        assert fx.neutral < 0 if shifted else fx.neutral == 0
+
+
 def test_rules_switch(model: SentimentModel) -> None:
     m = pickle.loads(pickle.dumps(model))
     m.set_params(rules=False)

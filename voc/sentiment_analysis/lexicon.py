@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from types import MappingProxyType
 
-__all__ = ["LEXICON", "ASCII_LOWER", "first_chars", "lexicon_pattern"]
+__all__ = ["FAULTS", "LEXICON", "ASCII_LOWER", "first_chars", "lexicon_pattern"]
 
 #: str.translate table folding ASCII A-Z to a-z (length-preserving, unlike str.lower)
 ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
@@ -90,7 +90,10 @@ _FAULTS: dict[str, float] = {w: -_WEAK for w in (
     "未到账 不到账 没到账 重复扣费 多扣 被扣费 乱扣 封号 被开通 乱开通 强制捆绑 信息泄露 耗电快 发烫 异响 "
     "漏发 漏送 少发 错发 发错货 货不对板 图文不符 缩水 起球 掉色 褪色 开线 变质 发霉 拉肚子 吃坏肚子 "
     "异物 蟑螂 超时 爱理不理 没人理 不回复 不处理 没解决 未解决 修不好 "
-    "过敏 烂脸 长痘 爆痘 冒痘 闷痘 闭口 泛红 刺痛 搓泥 卡粉 脱妆 漏油 熄火 抖动"  # skin care, cars
+    "过敏 烂脸 长痘 爆痘 冒痘 闷痘 闭口 泛红 刺痛 搓泥 卡粉 脱妆 漏油 熄火 抖动 "  # skin care, cars
+    # faults reported in service chats (app一直登录不上, 验证码收不到, 房间空调不制冷)
+    "登录不上 收不到 上不了网 连不上 网速慢 信号差 被冻结 不制冷 没有热水 没热水 重复扣款 扣了两次 没生效 "
+    "没反应 无法使用 还没到账 打不进去 刷不了"
 ).split()}
 
 
@@ -171,6 +174,8 @@ def _build() -> dict[str, float]:
 
 #: entry → weight in logit units of the polarity model (> 0: positive). Read-only.
 LEXICON: MappingProxyType[str, float] = MappingProxyType(_build())
+#: the fault words among the entries (断网, 登录不上, 不制冷): a text reporting one holds an opinion
+FAULTS: frozenset[str] = frozenset(w for w in _FAULTS if LEXICON[w] < 0)
 
 
 @lru_cache(maxsize=1)

@@ -57,7 +57,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from .lexicon import ASCII_LOWER, LEXICON, first_chars, lexicon_pattern
+from .lexicon import ASCII_LOWER, FAULTS, LEXICON, first_chars, lexicon_pattern
 
 __all__ = ["RuleEffects", "apply_rules", "apply_rules_spans"]
 
@@ -86,6 +86,9 @@ PAST = 0.4
 FILLER_NEUTRAL = 8.0
 #: a question that reproaches (凭什么, 这是什么道理, 怎么还 …) adds this on its marker (logit units)
 REPROACH = -1.2
+#: a fault word not negated (登录不上, 收不到, 不制冷; ``lexicon.FAULTS``) shifts the neutral logit by
+#: this once: a reported fault is an opinion, however plain the turn around it (app一直登录不上)
+FAULT_OPINION = -1.5
 
 NEGATORS = frozenset(
     "不 没 没有 别 无 非 未 不是 并不 并非 并没有 并没 从不 从没 从没有 从来不 从来没有 毫不 决不 绝不 "
@@ -516,11 +519,17 @@ def _apply_rules(text: str, words: Sequence[str], starts: Sequence[int], ends: S
     # -- lexicon -----------------------------------------------------------------
     extra: list[tuple[int, int, float]] = rhet_bias + reproach if lexicon else []
     if lexicon:
+        fault = False
         for hs, he, hw in hits:
-            extra.append((hs, he, hw * float(factor[hs])))
+            f = float(factor[hs])
+            extra.append((hs, he, hw * f))
             phrases.append((hs, he))
+            fault = fault or (f > 0 and text[hs:he] in FAULTS)
         if hits:
             fired.append("lexicon")
+        if fault:
+            neutral += FAULT_OPINION
+            fired.append("fault")
     changed = changed or bool(extra)
 
     if not changed:
