@@ -295,7 +295,6 @@ def section_challenge(df, args) -> None:
     for region, (dev, blind) in REGIONAL.items():
         sets += [(dev, f"{region.capitalize()} development set", ("label", "phenomenon")),
                  (blind, f"{region.capitalize()} blind test set", ("label", "phenomenon"))]
-        # the chat sets file their rows by ``kind`` (question, request, problem …), not phenomenon
     for path, title, groups in sets:
         if not path.exists():
             continue
@@ -304,7 +303,7 @@ def section_challenge(df, args) -> None:
         ft = fr.text.tolist()
         flab = {k: np.asarray([-1, 0, 1])[m.predict_proba(ft).argmax(axis=1)] for k, m in fl.items()}
         rows = [["ALL", len(fr), *[float((v == yf).mean()) for v in flab.values()]]]
-        if "phenomenon" not in fr.columns and "kind" in fr.columns:
+        if "phenomenon" not in fr.columns and "kind" in fr.columns:  # the chat sets: question, request …
             fr = fr.rename(columns={"kind": "phenomenon"})
         for col in groups:
             for ph, g in fr.groupby(col):
