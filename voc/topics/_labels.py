@@ -77,10 +77,10 @@ _QUESTION = {"什么时候": "什么时候", "啥时候": "什么时候", "几�
              "怎么样": "怎么", "如何": "如何", "多久": "多久", "为什么": "为什么", "为啥": "为什么",
              "哪里": "哪里", "在哪": "哪里", "在哪里": "哪里"}
 _MODAL = frozenset("能 可以 会 才能 才 要 需要 能够 可 得".split())
-# Words a phrase never ends on: the phrase would stop mid-thought (裤子穿, 衣服收到, 苹果收到).
-_NO_END = frozenset("收到 收 穿 洗 用 买 购买 拿到 到手 看 吃 感觉 觉得 发现 试 试试 拿 送 穿着 用着 用过 用了".split())
-# Modal and auxiliary verbs: a phrase never ends on one (收件地址我能否, 多久钱才能).
-_NO_END = _NO_END | frozenset("能 能否 才能 可以 可否 是否 需要 要 会 应该 得 想 想要".split())
+# Words a phrase never ends on: the phrase would stop mid-thought (裤子穿, 衣服收到, 苹果收到), and
+# modal and auxiliary verbs (收件地址我能否, 多久钱才能).
+_NO_END = (frozenset("收到 收 穿 洗 用 买 购买 拿到 到手 看 吃 感觉 觉得 发现 试 试试 拿 送 穿着 用着 用过 用了".split())
+           | _MODAL | frozenset("能否 可否 是否 应该 想 想要".split()))
 # Verbs that need their object before a question phrase ends (如何申请 → 如何申请退货).
 _LIGHT_VERBS = frozenset("申请 办理 进行 弄 搞 做 办 开 查 改".split())
 # Negations: a predicate right after one is never the start of a phrase (不支持群发 ≠ 支持群发).
