@@ -7,7 +7,8 @@ import numpy as np
 
 from voc.topics import TopicTree
 from voc.topics._labels import opposed, opposites, phrases_of, says
-from voc.topics._tree import _phrase_families, _said_share, _with_predicate
+from voc.topics._labels import PhraseTable
+from voc.topics._tree import _central_names, _phrase_families, _said_share, _subject_phrases, _with_predicate
 
 
 def test_opposite_phrases_are_recognised():
@@ -36,6 +37,31 @@ def test_vague_starts_are_not_phrases():
     assert "牌子的洗发水" not in out and "洗发水" in out
     out = phrases_of([("问", "n"), ("客服", "n"), ("没人", "v"), ("回", "v")], frozenset())
     assert not any(p.startswith("问") for p in out)
+    out = phrases_of([("所谓", "b"), ("的", "uj"), ("原厂", "n"), ("机油", "n")], frozenset())
+    assert "原厂机油" in out and not any(p.startswith("所谓") for p in out)
+
+
+def test_the_collections_subject_names_no_topic():
+    """森林人 on a Forester forum is said across every theme: it names none of them."""
+    import scipy.sparse as sp
+
+    themes = [("油耗", 10), ("动力", 10), ("外观", 10), ("空间", 10)]
+    sets = []
+    for word, n in themes:
+        sets += [{"森林人": 1, word: 1}] * (n // 2) + [{word: 1}] * (n - n // 2)
+    t = PhraseTable(sets)
+    member = sp.csr_matrix(np.kron(np.eye(4), np.ones(10)).astype(np.float32))
+    assert _subject_phrases(t, t.counts(member), np.full(4, 10), [0, 1, 2, 3]) == {"森林人"}
+    # two themes are too few to tell a subject from a shared topic
+    assert _subject_phrases(t, t.counts(member), np.full(4, 10), [0, 1]) == set()
+
+
+def test_a_phrase_one_text_says_never_names_a_group():
+    ys = np.array([[1.0, 0.0]] * 8)
+    sets = [{"拍照功能": 2}] * 4 + [{"拍照功能": 2, "拍照功能启动迅速": 4}] + [{"铃声": 1}] * 3
+    assert _central_names(ys, np.zeros(8, int), np.eye(2)[:1], sets, ["拍照功能"]) == ["拍照功能"]
+    sets[5] = {"拍照功能启动迅速": 4}
+    assert _central_names(ys, np.zeros(8, int), np.eye(2)[:1], sets, ["拍照功能"]) == ["拍照功能启动迅速"]
 
 
 def test_phrases_never_stop_half_way_through_a_thought():

@@ -86,7 +86,8 @@ _LIGHT_VERBS = frozenset("申请 办理 进行 弄 搞 做 办 开 查 改".spli
 # Negations: a predicate right after one is never the start of a phrase (不支持群发 ≠ 支持群发).
 _NEGATION = frozenset("不 没 没有 无 未 别 不能 不会 不太 不够 并不 从不 从未".split())
 # Words that make a vague start: 牌子的洗发水 says no more than 洗发水, 问客服 no more than 客服.
-_VAGUE_START = frozenset("问 找 牌子 品牌 这款 那款 人".split())  # 人: 没人处理 gives no 人处理
+# 人: 没人处理 gives no 人处理; 所谓: 所谓的原厂机油 says no more than 原厂机油
+_VAGUE_START = frozenset("问 找 牌子 品牌 这款 那款 人 所谓".split())
 # Counted amounts (三个, 一条, 两斤): never a partner in a joined label (三个火龙果).
 _NUMERAL = re.compile(r"^[\d一二三四五六七八九十两几半每]+[个只条件斤箱盒瓶袋本次天块元]?$")
 # One-character adjectives a degree word is glued to even where the tagger calls the pair a noun (太差).

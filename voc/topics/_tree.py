@@ -570,6 +570,8 @@ class TopicTree:
         p_all = sp.csr_matrix(phrases.matrix.sum(axis=0))
         w_all = sp.csr_matrix(unigrams.matrix.sum(axis=0))
         del pos_in_pool
+        # the collection's own subject (森林人 on a Forester forum, 京东 in JD reviews) names no topic
+        subject = _subject_phrases(phrases, pc, n_in, [k for k in self._children[0] if not self._other[k]])
         labels: dict[int, str] = {}
         keywords: dict[int, list[str]] = {}
         diffuse: set[int] = set()
@@ -590,7 +592,7 @@ class TopicTree:
             if len(sibs) == 1 and p >= 0:
                 labels[i] = labels[p]
                 continue
-            used = {labels[s] for s in sibs if s in labels}
+            used = {labels[s] for s in sibs if s in labels} | subject
             seed = (seeds or {}).get(i, "")
             if seed and seed not in used:
                 # built around this phrase (split="phrases"): its central texts say it, it names them
@@ -1355,7 +1357,8 @@ def _central_names(ys: np.ndarray, labels: np.ndarray, cents: np.ndarray, sets: 
                 continue
             if counts.get(seed, 0) < counts[best]:
                 name = best
-            longer = [p for p in counts if name in p and p != name and counts[p] >= 0.25 * counts.get(name, 0)]
+            longer = [p for p in counts if name in p and p != name
+                      and counts[p] >= max(2, 0.25 * counts.get(name, 0))]   # never a phrase one text says
             if longer:
                 name = max(longer, key=lambda p: (counts[p], len(p), p))
             if ends is not None:
@@ -1531,6 +1534,30 @@ def _merge_diffuse(labels: np.ndarray, k: int, wm: Any, *, min_share: float = _D
     if len(diffuse) < 2 or len(focused) < 2:
         return [[j] for j in range(k)]
     return focused + [diffuse]
+
+
+def _subject_phrases(phrases: PhraseTable, counts: Any, n_in: np.ndarray, level1: Sequence[int], *,
+                     share: float = 0.05, spread: float = 0.6) -> set[str]:
+    """Phrases that a collection's themes all share: its subject, not a topic.
+
+    A phrase used by at least ``share`` of the texts of at least ``spread`` of
+    the level-1 nodes (and of all texts) names what the whole collection is
+    about (森林人 on a Forester forum, 京东 in JD reviews); as a label it would
+    name a dozen nodes alike. Needs three level-1 nodes or more.
+
+    >>> import scipy.sparse as sp
+    >>> t = PhraseTable([{"森林人": 1, "油耗": 1}, {"森林人": 1, "油耗": 1}, {"森林人": 1, "动力": 1},
+    ...                  {"森林人": 1, "动力": 1}, {"森林人": 1, "外观": 1}, {"外观": 1}])
+    >>> m = sp.csr_matrix(np.array([[1, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0], [0, 0, 0, 0, 1, 1]], np.float32))
+    >>> sorted(_subject_phrases(t, t.counts(m), np.array([2, 2, 2]), [0, 1, 2]))
+    ['森林人']
+    """
+    if len(level1) < 3:
+        return set()
+    rows = counts[list(level1)].toarray() / np.maximum(n_in[list(level1)], 1)[:, None]
+    wide = (rows >= share).mean(axis=0) >= spread
+    total = np.asarray(counts[list(level1)].sum(axis=0)).ravel() / max(int(n_in[list(level1)].sum()), 1)
+    return {str(t) for t in phrases.terms[wide & (total >= share)]}
 
 
 def _fallback_label(keywords: list[str], used: set[str], parent: str) -> str:
