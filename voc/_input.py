@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from .errors import InputError
 
 __all__ = ["as_text", "as_texts", "is_missing"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def is_missing(value: Any) -> bool:
@@ -27,11 +30,18 @@ def as_text(value: Any, *, what: str = "text") -> str:
     ``bytes`` are decoded as UTF-8 (a BOM is dropped), then GB18030, the two
     encodings Chinese dumps come in; anything else that is not a ``str`` is
     rejected rather than guessed at (``str(123)`` is rarely what a caller meant).
+    A lone surrogate (half of an emoji cut off by a truncation, read back with
+    ``json.loads``) is no character: it becomes U+FFFD, as a decoder with
+    ``errors="replace"`` would make it, one for one, so offsets are unchanged.
 
     >>> as_text("好评".encode("gb18030"))
     '好评'
+    >>> as_text("还不错\ud83d")
+    '还不错\ufffd'
     """
     if isinstance(value, str):
+        if not value.isascii() and _SURROGATE.search(value) is not None:
+            return _SURROGATE.sub("\ufffd", value)
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
         raw = bytes(value)
