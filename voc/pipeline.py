@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import numbers
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -80,8 +81,12 @@ def _check_steps(steps: Iterable[str] | str | None) -> tuple[str, ...]:
         return _DEFAULT_STEPS
     if isinstance(steps, str):
         steps = [s.strip() for s in steps.split(",") if s.strip()]
-    wanted = list(steps)
-    unknown = [s for s in wanted if s not in _FACTORIES]
+    try:
+        wanted = list(steps)
+    except TypeError:
+        raise ConfigError(f"steps must be a list of step names or a comma-separated str, got {steps!r}; "
+                          f"choose from {list(STEPS)}") from None
+    unknown = [s for s in wanted if not isinstance(s, str) or s not in _FACTORIES]
     if unknown:
         raise ConfigError(
             f"unknown step(s) {unknown}; choose from {list(STEPS)} "
@@ -200,6 +205,8 @@ class Pipeline:
         for item in texts:
             if as_tuples:
                 try:
+                    if isinstance(item, (str, bytes)):  # "好评" would unpack as ("好", "评")
+                        raise TypeError
                     text, ident = item
                 except (TypeError, ValueError):
                     raise InputError(
@@ -537,14 +544,24 @@ def analyze_frame(
             f"column {text_col!r} not in the frame; columns are {list(df.columns)[:20]}. "
             "Pass text_col=<the column with the texts>"
         )
-    if not isinstance(n_jobs, int) or n_jobs < 1:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs < 1:
         raise ConfigError(f"n_jobs must be a positive int, got {n_jobs!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
+    if pipeline is not None and not isinstance(pipeline, Pipeline):
+        raise ConfigError(f"pipeline must be a voc.Pipeline or None, got {type(pipeline).__name__}")
+    column = df[text_col]
+    if isinstance(column, pd.DataFrame):
+        raise InputError(
+            f"the frame has {column.shape[1]} columns named {text_col!r}; rename them so the "
+            "text column's name is unique (df.columns = [...])"
+        )
     chosen = _check_steps(steps)
     p = pipeline or get_default_pipeline()
-    texts = df[text_col].tolist()
-    with RowAnalyzer(p, chosen, n_jobs=n_jobs, batch_size=batch_size) as analyzer:
+    texts = column.tolist()
+    with RowAnalyzer(p, chosen, n_jobs=int(n_jobs), batch_size=int(batch_size)) as analyzer:
         rows = analyzer.analyze(texts)
-    out = rows_frame(rows, df.index)
+    out = rows_frame(rows, df.index, [name for name, _ in output_columns(chosen)])
     failed = int(out["voc_error"].notna().sum())
     if failed:
         warnings.warn(
