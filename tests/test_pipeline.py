@@ -162,6 +162,23 @@ def test_bytes_are_decoded_utf8_or_gb18030():
         voc.normalize(b"\xff\xfe\xfa\x80\x81")
 
 
+def test_a_lone_surrogate_becomes_a_replacement_character():
+    """Half an emoji (a truncated post read back with json.loads) is no character: U+FFFD, offsets kept."""
+    text = "还不错\ud83d"
+    doc = voc.analyze(text)
+    assert doc.raw == doc.text == "还不错\ufffd"
+    assert voc.segment(text)[-1] == "\ufffd"
+    assert voc.sentiment(text).label == voc.sentiment("还不错").label
+
+
+def test_pipe_as_tuples_rejects_bare_strings(pipeline):
+    """A two-character review must not unpack as (text, id)."""
+    with pytest.raises(InputError, match="pairs"):
+        list(pipeline.pipe(["好评", "差评"], as_tuples=True))
+    doc = next(iter(pipeline.pipe([("好评", 7)], as_tuples=True)))
+    assert doc.id == 7 and doc.text == "好评"
+
+
 def test_empty_text_is_valid():
     doc = voc.analyze("")
     assert doc.text == "" and doc.words == []
@@ -231,6 +248,21 @@ def test_analyze_frame_bad_arguments(pipeline):
         voc.analyze_frame(["好评"], text_col="t")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="n_jobs"):
         voc.analyze_frame(df, text_col="t", n_jobs=0)
+    for bad in (0, -1, "5"):
+        with pytest.raises(ConfigError, match="batch_size"):
+            voc.analyze_frame(df, text_col="t", batch_size=bad)
+    with pytest.raises(ConfigError, match="steps"):
+        voc.analyze_frame(df, text_col="t", steps=5)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="2 columns named 't'"):
+        voc.analyze_frame(pd.DataFrame([["好评", "x"]], columns=["t", "t"]), text_col="t")
+
+
+def test_analyze_frame_on_an_empty_frame_has_the_columns(pipeline):
+    """An empty partition (Spark, Dask, a filtered frame) gives an empty frame, not an error."""
+    out = voc.analyze_frame(pd.DataFrame({"t": pd.Series([], dtype=object)}), text_col="t",
+                            steps=["sentiment"], pipeline=pipeline)
+    assert len(out) == 0
+    assert list(out.columns) == [c for c, _ in voc.pipeline.output_columns("sentiment")]
 
 
 def test_analyze_frame_processes_equal_serial(pipeline):
