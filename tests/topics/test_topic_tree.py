@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from voc.errors import ConfigError, InputError, NotFittedError
+from voc.errors import ConfigError, InputError, NotFittedError, VocWarning
 from voc.topics import OTHER_LABEL, TopicNode, TopicTree
 
 # Four topics a help desk would see, written for these tests (no shared data):
@@ -251,6 +251,27 @@ def test_topics_over_time_flags_a_rise(corpus):
     assert not out[out.period == out.period.min()]["rising"].any()  # nothing to compare with yet
     with pytest.raises(InputError):
         tree.topics_over_time(dates[:5])
+
+
+def test_topics_over_time_reads_unix_times_and_leaves_out_missing_dates(corpus):
+    texts, _ = corpus
+    tree = TopicTree(levels=1, min_size=3).fit(texts)
+    n = len(texts)
+    secs = [1704067200 + 86400 * (i % 3) for i in range(n)]         # 2024-01-01 .. 03, Unix seconds
+    out = tree.topics_over_time(secs, freq="D")
+    assert [str(p) for p in out.period.unique()] == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    ms = tree.topics_over_time([s * 1000 for s in secs], freq="D")
+    pd.testing.assert_frame_equal(out, ms)
+    with pytest.warns(VocWarning, match="2 of"):
+        part = tree.topics_over_time([None, pd.NaT] + secs[2:], freq="D")
+    assert part.groupby("period")["total"].first().sum() == n - 2
+    with pytest.raises(InputError, match="all are missing"):
+        tree.topics_over_time([None] * n)
+    assert tree.topics_over_time([], paths=[]).empty
+    with pytest.raises(InputError, match="no topic node"):
+        tree.node(-1)
+    with pytest.raises(InputError, match="no topic node"):
+        tree.label_path([999])
 
 
 def test_associations(corpus):

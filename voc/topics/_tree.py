@@ -16,7 +16,7 @@ import numpy as np
 
 from .._input import as_text, as_texts, is_missing
 from .._types import Document, Opinion
-from ..errors import ConfigError, InputError, NotFittedError
+from ..errors import ConfigError, InputError, NotFittedError, VocWarning
 from ._features import Featurizer, LocalEncoder, _l2
 from ._labels import (GENERIC_WORDS, PhraseTable, attach, clause_strings, compose, opposed, opposites, phrases_of,
                       says)
@@ -840,15 +840,14 @@ class TopicTree:
     def node(self, id: int) -> TopicNode:
         """The node with this id."""
         self._check_fitted()
-        try:
-            return self.nodes_[id]
-        except (IndexError, TypeError):
-            raise InputError(f"no topic node with id {id!r}; ids run 0..{len(self.nodes_) - 1}") from None
+        if isinstance(id, (bool, np.bool_)) or not isinstance(id, (int, np.integer)) or not 0 <= id < len(self.nodes_):
+            raise InputError(f"no topic node with id {id!r}; ids run 0..{len(self.nodes_) - 1}")
+        return self.nodes_[int(id)]
 
     def label_path(self, path: Sequence[int], sep: str = " > ") -> str:
         """The labels along a path, e.g. ``物流配送 > 送货慢 > 三天才到``."""
         self._check_fitted()
-        return sep.join(self.nodes_[i].label for i in path)
+        return sep.join(self.node(i).label for i in path)
 
     def to_frame(self) -> Any:
         """One row per node: id, level, parent, label, path, keywords, size, share, sentiment, examples.
@@ -884,7 +883,11 @@ class TopicTree:
         Parameters
         ----------
         dates
-            One date per text of ``paths`` (default: the texts behind ``paths_``).
+            One date per text of ``paths`` (default: the texts behind ``paths_``):
+            datetimes, ISO strings, or Unix times as numbers (seconds; milliseconds,
+            microseconds or nanoseconds when the values are that large). Texts
+            without a date (None, NaT) are left out of every period, with a
+            :class:`~voc.errors.VocWarning` saying how many.
         freq
             A pandas period alias: ``"D"``, ``"W"``, ``"M"``, ``"Q"``…
         level
@@ -905,16 +908,25 @@ class TopicTree:
         import pandas as pd
 
         self._check_fitted()
+        cols = ["period", "node", "level", "label", "count", "total", "rate", "prev_rate", "change", "z", "rising"]
         arr = self._paths_array if paths is None else np.asarray([tuple(p) for p in paths], dtype=np.int64)
         dates = list(dates)
         if len(dates) != len(arr):
             raise InputError(f"topics_over_time got {len(dates)} dates for {len(arr)} texts; give one date per text")
-        try:
-            stamp = pd.to_datetime(pd.Series(dates), errors="raise")
-        except (ValueError, TypeError) as err:
-            raise InputError(f"topics_over_time could not read the dates as dates ({err}); pass datetimes or ISO strings") from err
-        if stamp.dt.tz is not None:
-            stamp = stamp.dt.tz_localize(None)
+        if arr.ndim != 2 or (len(arr) and arr.shape[1] != self.levels):
+            if len(arr) == 0:
+                return pd.DataFrame(columns=cols)
+            raise InputError(f"paths must hold one node id per level ({self.levels}), as transform() returns them")
+        stamp = _read_dates(dates)
+        missing = stamp.isna().to_numpy()
+        if missing.all() and len(stamp):
+            raise InputError("topics_over_time could not read any date (all are missing); pass one date per text")
+        if missing.any():
+            warnings.warn(f"topics_over_time: {int(missing.sum())} of {len(stamp)} texts have no date and are "
+                          "left out of every period", VocWarning, stacklevel=2)
+            stamp, arr = stamp[~missing].reset_index(drop=True), arr[~missing]
+        if len(arr) == 0:
+            return pd.DataFrame(columns=cols)
         try:
             period = stamp.dt.to_period(freq)
         except ValueError as err:
@@ -947,7 +959,6 @@ class TopicTree:
         out["rising"] = (out["z"] > z) & (out["count"] >= min_count)
         out["level"] = [int(self._level[i]) for i in out["node"]]
         out["label"] = [self.nodes_[i].label for i in out["node"]]
-        cols = ["period", "node", "level", "label", "count", "total", "rate", "prev_rate", "change", "z", "rising"]
         return out[cols].sort_values(["period", "level", "node"]).reset_index(drop=True)
 
     def associations(self, *, level: int = 2, groups: Sequence[Any] | None = None,
@@ -1534,6 +1545,39 @@ def _merge_diffuse(labels: np.ndarray, k: int, wm: Any, *, min_share: float = _D
     if len(diffuse) < 2 or len(focused) < 2:
         return [[j] for j in range(k)]
     return focused + [diffuse]
+
+
+def _read_dates(dates: list[Any]) -> Any:
+    """Dates as a naive datetime Series (NaT where missing); Unix times as numbers by their size.
+
+    >>> _read_dates([1704067200, None]).dt.strftime("%Y-%m-%d").tolist()
+    ['2024-01-01', nan]
+    >>> _read_dates(["2024-01-01", 1704067200000]).dt.year.tolist()
+    [2024, 2024]
+    """
+    import pandas as pd
+
+    def number(d: Any) -> bool:
+        return isinstance(d, (int, float, np.integer, np.floating)) and not isinstance(d, (bool, np.bool_))
+
+    values: list[Any] = []
+    for d in dates:
+        if number(d) and np.isfinite(d):
+            # seconds up to the year 5138; then milliseconds, microseconds, nanoseconds
+            unit = next((u for u, top in (("s", 1e11), ("ms", 1e14), ("us", 1e17)) if abs(d) < top), "ns")
+            values.append(pd.Timestamp(int(d) if unit == "ns" else d, unit=unit))
+        elif number(d) or is_missing(d):
+            values.append(pd.NaT)
+        else:
+            values.append(d)
+    try:
+        stamp = pd.to_datetime(pd.Series(values, dtype=object), errors="raise", format="mixed")
+    except (ValueError, TypeError, OverflowError) as err:
+        raise InputError(f"topics_over_time could not read the dates as dates ({err}); pass datetimes, "
+                         "ISO strings or Unix times") from err
+    if stamp.dt.tz is not None:
+        stamp = stamp.dt.tz_localize(None)
+    return stamp
 
 
 def _subject_phrases(phrases: PhraseTable, counts: Any, n_in: np.ndarray, level1: Sequence[int], *,
