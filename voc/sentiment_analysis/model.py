@@ -788,6 +788,10 @@ class SentimentModel(ModelBase):
             raise InputError(f"fit() got {len(texts)} texts but {len(y)} labels; pass one label per text")
         if not (y == 1).any() or not (y == -1).any():
             raise InputError("fit() needs both negative and positive examples")
+        few = [name for k, name in zip((-1, 0, 1), LABELS) if 0 < int((y == k).sum()) < 2]
+        if few:  # one text of a class: nothing to calibrate on, a model that only repeats its prior
+            raise InputError(f"fit() needs at least 2 texts of each label it is given; got one {few[0]} text "
+                             "(a useful model needs hundreds per label)")
         if not isinstance(self.C, (int, float)) or self.C <= 0:
             raise ConfigError(f"C must be a positive number, got {self.C!r}")
         if not isinstance(self.min_df, int) or self.min_df < 1:
