@@ -205,6 +205,14 @@ def test_unknown_step_is_a_config_error():
         voc.Pipeline(steps=["sentiment", "magic"])
 
 
+@pytest.mark.parametrize("kwargs", [{"steps": 5}, {"components": [1, 2]}, {"normalizer": "x"}])
+def test_bad_pipeline_arguments_are_config_errors(kwargs):
+    with pytest.raises(ConfigError):
+        voc.Pipeline(**kwargs)
+    with pytest.raises(ConfigError, match="batch_size"):
+        list(voc.Pipeline(steps="segment").pipe(["好"], batch_size="2"))  # type: ignore[arg-type]
+
+
 # -- analyze_frame ------------------------------------------------------------------
 pd = pytest.importorskip("pandas")
 
@@ -253,6 +261,8 @@ def test_analyze_frame_bad_arguments(pipeline):
             voc.analyze_frame(df, text_col="t", batch_size=bad)
     with pytest.raises(ConfigError, match="steps"):
         voc.analyze_frame(df, text_col="t", steps=5)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="one column name"):
+        voc.analyze_frame(df, text_col=["t"])  # type: ignore[arg-type]
     with pytest.raises(InputError, match="2 columns named 't'"):
         voc.analyze_frame(pd.DataFrame([["好评", "x"]], columns=["t", "t"]), text_col="t")
 

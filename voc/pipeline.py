@@ -127,6 +127,11 @@ class Pipeline:
         components: dict[str, Any] | None = None,
     ) -> None:
         self.steps = _check_steps(steps)
+        if normalizer is not None and not callable(normalizer):
+            raise ConfigError(f"normalizer must be a voc.Normalizer, got {type(normalizer).__name__}")
+        if components is not None and not isinstance(components, dict):
+            raise ConfigError(f"components must be a dict of step name -> component, got {type(components).__name__}; "
+                              'e.g. {"sentiment": voc.SentimentModel.load("my_model")}')
         self.normalizer = normalizer
         self.components = dict(components or {})
         unknown = set(self.components) - set(_FACTORIES)
@@ -195,8 +200,8 @@ class Pipeline:
               evidence: bool = True) -> Iterator[Document]:
         """:meth:`pipe`; ``evidence=False`` lets steps skip ``Sentiment.evidence`` (for
         callers that never read it, such as :func:`analyze_frame`)."""
-        if batch_size < 1:
-            raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ConfigError(f"batch_size must be an int >= 1, got {batch_size!r}")
         as_texts(texts)
         normalizer = self.get_normalizer()
         comps = [self.get(s) for s in self.steps]
@@ -539,6 +544,8 @@ def analyze_frame(
 
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"analyze_frame expects a pandas DataFrame, got {type(df).__name__}")
+    if not isinstance(text_col, str) and not isinstance(text_col, numbers.Number):
+        raise InputError(f"text_col must be one column name, got {type(text_col).__name__} ({text_col!r:.40})")
     if text_col not in df.columns:
         raise InputError(
             f"column {text_col!r} not in the frame; columns are {list(df.columns)[:20]}. "

@@ -474,6 +474,8 @@ def test_fit_errors() -> None:
         SentimentModel().fit(["好", "差"], [1])
     with pytest.raises(InputError, match="both"):
         SentimentModel().fit(["好", "很好"], [1, 1])
+    with pytest.raises(InputError, match="predict_proba"):
+        evaluate("model", ["好评"], [1])
     with pytest.raises(InputError, match="at least 2 texts of each label"):  # nothing to calibrate on
         SentimentModel().fit(["质量很好，推荐", "质量太差，退货"], ["positive", "negative"])
     with pytest.raises(voc.ConfigError):

@@ -75,6 +75,9 @@ def evaluate(model: Any, texts: Iterable[str], labels: Iterable[Any], *,
 
     from .model import map_labels
 
+    if not callable(getattr(model, "predict_proba", None)):
+        raise InputError(f"evaluate() needs a model with predict_proba (a voc.SentimentModel), "
+                         f"got {type(model).__name__}; load one with voc.SentimentModel.load(path)")
     texts = list(texts)
     gold = map_labels(list(labels), scheme)  # type: ignore[arg-type]
     if len(texts) != len(gold):
