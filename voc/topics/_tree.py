@@ -1581,22 +1581,23 @@ def _read_dates(dates: list[Any]) -> Any:
 
 
 def _subject_phrases(phrases: PhraseTable, counts: Any, n_in: np.ndarray, level1: Sequence[int], *,
-                     share: float = 0.05, spread: float = 0.6) -> set[str]:
+                     share: float = 0.05, spread: float = 0.6, min_nodes: int = 5) -> set[str]:
     """Phrases that a collection's themes all share: its subject, not a topic.
 
     A phrase used by at least ``share`` of the texts of at least ``spread`` of
     the level-1 nodes (and of all texts) names what the whole collection is
-    about (森林人 on a Forester forum, 京东 in JD reviews); as a label it would
-    name a dozen nodes alike. Needs three level-1 nodes or more.
+    about (森林人 on a Forester forum, 订单 in JD's service chats); as a label
+    it would name a dozen nodes alike. Needs ``min_nodes`` level-1 nodes: in a
+    tree of three themes, a word two of them share is a topic, not the subject.
 
     >>> import scipy.sparse as sp
-    >>> t = PhraseTable([{"森林人": 1, "油耗": 1}, {"森林人": 1, "油耗": 1}, {"森林人": 1, "动力": 1},
-    ...                  {"森林人": 1, "动力": 1}, {"森林人": 1, "外观": 1}, {"外观": 1}])
-    >>> m = sp.csr_matrix(np.array([[1, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0], [0, 0, 0, 0, 1, 1]], np.float32))
-    >>> sorted(_subject_phrases(t, t.counts(m), np.array([2, 2, 2]), [0, 1, 2]))
+    >>> t = PhraseTable([{"森林人": 1, w: 1} for w in "油耗 动力 外观 空间 价格".split()] + [{"外观": 1}])
+    >>> m = sp.csr_matrix(np.array([[1, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [0, 0, 1, 0, 0, 1],
+    ...                             [0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0]], np.float32))
+    >>> sorted(_subject_phrases(t, t.counts(m), np.array([1, 1, 2, 1, 1]), [0, 1, 2, 3, 4]))
     ['森林人']
     """
-    if len(level1) < 3:
+    if len(level1) < min_nodes:
         return set()
     rows = counts[list(level1)].toarray() / np.maximum(n_in[list(level1)], 1)[:, None]
     wide = (rows >= share).mean(axis=0) >= spread
