@@ -253,6 +253,13 @@ def test_topics_over_time_flags_a_rise(corpus):
         tree.topics_over_time(dates[:5])
 
 
+def test_one_complaint_repeated_keeps_its_topic():
+    """Words in most texts are dropped as uninformative, unless they are all a text says."""
+    tree = TopicTree(levels=1).fit(["物流太慢了"] * 50)
+    real = [n for n in tree.nodes_ if not n.is_other]
+    assert len(real) == 1 and real[0].size == 50 and "物流" in real[0].label
+
+
 def test_topics_over_time_reads_unix_times_and_leaves_out_missing_dates(corpus):
     texts, _ = corpus
     tree = TopicTree(levels=1, min_size=3).fit(texts)

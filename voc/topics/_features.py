@@ -59,6 +59,13 @@ class Featurizer:
         min_df = self.min_df if n >= 20 * self.min_df else 1
         max_df = max(1, int(self.max_df * n)) if n >= 20 else n
         vocab = [w for w, c in df.most_common() if min_df <= c <= max_df][: self.max_features]
+        # a word in most texts says little, unless it is all some texts say: 物流太慢了 fifty times over
+        # (or one complaint ruling a batch) must not vanish into 其他 because its words are common
+        kept = set(vocab)
+        common = {w for w, c in df.items() if c > max_df and c >= min_df}
+        rescued = {w for ws in words if ws and kept.isdisjoint(ws) for w in ws if w in common}
+        if rescued:
+            vocab += sorted(rescued)
         vocab.sort()
         self.vocabulary_ = vocab
         self.index_ = {w: i for i, w in enumerate(vocab)}
