@@ -95,6 +95,28 @@ def test_period_change() -> None:
     assert logistics_feb.empty  # nodes absent in a period have no row
 
 
+def test_periods_in_natural_order_and_missing_ones_apart() -> None:
+    """Week numbers order as numbers, dates with a gap still bin by month, a missing period is
+    one group of its own (never a later period), NaN in ``by`` is one group."""
+    import datetime as dt
+
+    ops = [to_records([_op(SLOW, "negative")])] * 7
+    df = pd.DataFrame({"opinions": ops, "week": [1, 2, 2, 2, 9, 10, 10]})
+    t = opinion_table(df, period="week", levels=[1]).set_index("week")
+    assert list(t.index) == [1, 2, 9, 10]
+    assert t.loc[2, "mentions_prev"] == 1 and t.loc[10, "mentions_prev"] == 1  # not week 10 before week 2
+    dates = [dt.date(2024, 1, 3), dt.date(2024, 1, 20), dt.date(2024, 2, 1), None,
+             dt.date(2024, 2, 5), dt.date(2024, 3, 1), dt.date(2024, 3, 2)]
+    for col in (pd.Series(dates, dtype=object), pd.to_datetime(pd.Series(dates))):
+        t = opinion_table(df.assign(d=col), period="d", levels=[1])
+        assert t["d"].tolist()[:3] == ["2024-01", "2024-02", "2024-03"] and pd.isna(t["d"].iloc[3])
+        assert t["mentions"].tolist() == [2, 2, 2, 1]
+        assert t["mentions_prev"].iloc[2] == 2 and math.isnan(t["mentions_prev"].iloc[3])
+    t = opinion_table(df.assign(g=[1.0, None, None, None, 2.0, 2.0, 1.0]), by="g", levels=[1])
+    assert len(t) == 3 and pd.isna(t["g"].iloc[2])
+    assert (t["mentions"].iloc[2], t["share"].iloc[2]) == (3, 1.0)
+
+
 def test_by_group_shares() -> None:
     t = opinion_table(_docs(), by="shop", levels=[1])
     a = t[(t.shop == "a") & (t.level1 == "包装")].iloc[0]

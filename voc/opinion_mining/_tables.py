@@ -119,14 +119,33 @@ def _rows(data: Any, by: str | None, period: str | None, id_col: str | None) -> 
     return docs, [(ident, b, p) for _, ident, b, p, _ in docs]
 
 
-def _periods(values: Sequence[Any], freq: str) -> list[Any]:
+def _order(values: Iterable[Any]) -> dict[Any, int]:
+    """Rank of each distinct value in natural order: numbers as numbers, text as text, mixed types as text."""
+    uniq = list(dict.fromkeys(values))
+    try:
+        ranked = sorted(uniq)
+    except TypeError:
+        ranked = sorted(uniq, key=str)
+    return {v: i for i, v in enumerate(ranked)}
+
+
+def _periods(values: Sequence[Any], freq: str) -> tuple[list[Any], dict[Any, int]]:
+    """Each value's period (``None`` when missing) and the rank of each period in time order.
+
+    Dates (datetime64, or an object column whose present values all are dates)
+    are binned with ``freq`` and labelled as text ("2024-01"); other values are
+    used as they are.
+    """
     import pandas as pd
 
     s = pd.Series(list(values))
-    if pd.api.types.is_datetime64_any_dtype(s) or s.map(lambda v: hasattr(v, "year")).all():
-        ts = pd.to_datetime(s, errors="coerce")
-        return ts.dt.to_period(freq).astype(str).where(ts.notna(), None).tolist()
-    return list(values)
+    present = [v for v in values if not is_missing(v)]
+    if pd.api.types.is_datetime64_any_dtype(s) or (present and all(hasattr(v, "year") for v in present)):
+        per = pd.to_datetime(s, errors="coerce").dt.to_period(freq)
+        labels = [None if pd.isna(p) else str(p) for p in per]
+        return labels, {str(p): i for i, p in enumerate(sorted(set(per.dropna())))}
+    labels = [None if is_missing(v) else v for v in values]
+    return labels, _order(v for v in labels if v is not None)
 
 
 def opinion_table(
@@ -147,11 +166,17 @@ def opinion_table(
         Documents with ``opinions``, or a frame with an ``opinions`` column.
     by
         Optional grouping (a column, or a ``Document.meta`` key), e.g. a product or store.
+        Documents with a missing value (None, NaN) form one group of their own, listed last.
     period
-        Optional time column / meta key; datetimes are binned with ``freq``
-        (``"M"`` months, ``"W"`` weeks, ``"D"`` days), other values used as they are.
-        Adds ``mentions_prev``, ``mentions_change`` and ``share_change``
-        against the previous period of the same node.
+        Optional time column / meta key; dates are binned with ``freq``
+        (``"M"`` months, ``"W"`` weeks, ``"D"`` days) and labelled as text
+        ("2024-01"), other values (week numbers…) are used as they are.
+        Periods follow their natural order (dates as dates, numbers as
+        numbers). Adds ``mentions_prev``, ``mentions_change`` and
+        ``share_change`` against the previous period (the one before it
+        among the documents' periods) of the same node. Documents with a
+        missing period are counted in one group with a missing period,
+        listed last and without change columns: never in a real period, never dropped.
     levels
         Which levels to report (1, 2, 3).
     id_col
@@ -190,15 +215,17 @@ def opinion_table(
     if not isinstance(n_examples, int) or n_examples < 0:
         raise ConfigError(f"n_examples must be an int >= 0, got {n_examples!r}")
     docs, keys = _rows(data, by, period, id_col)
-    pers = _periods([k[2] for k in keys], freq) if period else [None] * len(keys)
+    pers, p_rank = _periods([k[2] for k in keys], freq) if period else ([None] * len(keys), {})
+    bys = [None if is_missing(b) else b for _, _, b, _, _ in docs]  # every missing value is one group
+    b_rank = _order(b for b in bys if b is not None)
     rec = []
-    for (i, ident, b, _, ops), p in zip(docs, pers):
+    for (i, ident, _, _, ops), b, p in zip(docs, bys, pers):
         for o in ops:
             cat, pol = _unit(o)
             rec.append((i, ident, b, p, cat, pol))
     group_cols = [c for c, on in (("by", by), ("period", period)) if on]
     totals: dict[tuple[Any, ...], int] = {}
-    for (_, _, b, _, _), p in zip(docs, pers):
+    for b, p in zip(bys, pers):
         g = tuple(x for x, on in ((b, by), (p, period)) if on)
         totals[g] = totals.get(g, 0) + 1
     stats: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -220,6 +247,8 @@ def opinion_table(
     rows = []
     for (g, level, path), st in stats.items():
         row: dict[str, Any] = dict(zip(group_cols, g))
+        row["_by"] = b_rank.get(row.get("by"), len(b_rank))  # natural order, the missing group last
+        row["_period"] = p_rank.get(row.get("period"), len(p_rank))
         full = tuple(path) + ("",) * (3 - len(path))
         row.update({
             "level": level, "level1": full[0], "level2": full[1], "level3": full[2],
@@ -232,14 +261,15 @@ def opinion_table(
         rows.append(row)
     cols = [*(by and [by] or []), *(period and [period] or []), "level", "level1", "level2", "level3",
             "node", "mentions", "documents", "share", "positive", "neutral", "negative", "net_sentiment"]
-    out = pd.DataFrame(rows, columns=[*group_cols, *cols[len(group_cols):], "example_ids"])
+    out = pd.DataFrame(rows, columns=[*group_cols, *cols[len(group_cols):], "example_ids", "_by", "_period"])
     out = out.rename(columns={"by": by, "period": period} if group_cols else {})
     if period:
-        out = _add_change(out, by, period)
+        out = _add_change(out, by, len(p_rank))
     out = out.sort_values(["level", "mentions", "node"], ascending=[True, False, True], kind="stable")
     lead = [c for c in (by, period) if c]
     if lead:
-        out = out.sort_values([*lead, "level", "mentions", "node"],
+        ranks = [c for c, on in (("_by", by), ("_period", period)) if on]
+        out = out.sort_values([*ranks, "level", "mentions", "node"],
                               ascending=[True] * len(lead) + [True, False, True], kind="stable")
     cols_final = [*lead, "level", "level1", "level2", "level3", "node", "mentions", "documents", "share",
                   "positive", "neutral", "negative", "net_sentiment"]
@@ -249,27 +279,25 @@ def opinion_table(
     return out[cols_final].reset_index(drop=True)
 
 
-def _add_change(out: pd.DataFrame, by: str | None, period: str) -> pd.DataFrame:
+def _add_change(out: pd.DataFrame, by: str | None, n_periods: int) -> pd.DataFrame:
+    """Change against the previous period (``_period`` rank - 1) of the same group and node."""
     import pandas as pd
 
     if out.empty:
         for c in ("mentions_prev", "mentions_change", "share_change"):
             out[c] = pd.Series(dtype=float)
         return out
-    periods = sorted({p for p in out[period].tolist() if p is not None}, key=str)
-    prev_of = {p: periods[i - 1] if i else None for i, p in enumerate(periods)}
-    key_cols = [c for c in (by,) if c] + ["level", "node"]
-    look = {tuple(r[c] for c in key_cols) + (r[period],): (r["mentions"], r["share"])
+    key_cols = (["_by"] if by else []) + ["level", "node"]
+    look = {tuple(r[c] for c in key_cols) + (r["_period"],): (r["mentions"], r["share"])
             for r in out.to_dict("records")}
     prev_m, d_m, d_s = [], [], []
     for r in out.to_dict("records"):
-        pp = prev_of.get(r[period])
-        if pp is None:
+        if not 0 < r["_period"] < n_periods:  # the first period, or the rows with no period
             prev_m.append(float("nan"))
             d_m.append(float("nan"))
             d_s.append(float("nan"))
             continue
-        m, s = look.get(tuple(r[c] for c in key_cols) + (pp,), (0, 0.0))
+        m, s = look.get(tuple(r[c] for c in key_cols) + (r["_period"] - 1,), (0, 0.0))
         prev_m.append(float(m))
         d_m.append(float(r["mentions"] - m))
         d_s.append(float(r["share"] - s))
