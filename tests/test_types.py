@@ -55,7 +55,8 @@ def test_document_from_text_requires_alignment_when_text_differs():
         Document.from_text("軟體", "软件")
 
 
-@pytest.mark.parametrize("role,expected", [("客户", "customer"), ("USER", "customer"), ("坐席", "agent"), (1, "agent")])
+@pytest.mark.parametrize("role,expected", [("客户", "customer"), ("USER", "customer"), ("坐席", "agent"), (1, "agent"),
+                                           (0.0, "customer"), (1.0, "agent")])
 def test_turn_roles_are_normalised(role, expected):
     assert Turn(role, "你好").role == expected
 
@@ -63,6 +64,10 @@ def test_turn_roles_are_normalised(role, expected):
 def test_bad_turns_and_dialogues():
     with pytest.raises(voc.InputError, match="unknown dialogue role"):
         Turn("robot?", "hi")
+    with pytest.raises(voc.InputError, match="unknown dialogue role"):
+        Turn(0.5, "hi")
+    with pytest.raises(voc.InputError, match="missing dialogue role"):
+        Turn(float("nan"), "hi")
     with pytest.raises(voc.InputError, match="voc.Turn"):
         Dialogue([("customer", "hi")])  # type: ignore[list-item]
     assert Turn("customer", None).text == ""  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ Token('物流', 0, 2, 'n')
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -19,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ._align import Alignment
+from ._input import is_missing
 from .errors import InputError
 
 __all__ = [
@@ -300,9 +302,16 @@ _make_document: Any = fast_constructor(
 def normalize_role(role: Any) -> str:
     """Map common spellings of a speaker role to ``"customer"`` or ``"agent"``.
 
-    >>> normalize_role("客服")
-    'agent'
+    Whole floats count as their integer, so a 0/1 column that pandas made
+    float (one missing cell) still maps; a missing role is an InputError.
+
+    >>> normalize_role("客服"), normalize_role(1.0)
+    ('agent', 'agent')
     """
+    if is_missing(role):
+        raise InputError(f"missing dialogue role ({role!r}); give 'customer' or 'agent' (or 客户/客服, 0/1)")
+    if isinstance(role, numbers.Real) and not isinstance(role, numbers.Integral) and float(role).is_integer():
+        role = int(role)  # 1.0 (a float column) is 1, numpy floats included
     key = str(role).strip().lower()
     try:
         return _ROLE_ALIASES[key]

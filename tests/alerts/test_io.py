@@ -50,6 +50,18 @@ def test_bad_rows_are_named():
         dialogues_from_frame([1, 2], dialogue_col="sid", role_col="who", text_col="text")
 
 
+def test_float_roles_map_and_a_missing_role_is_named(rules_only):
+    """A 0/1 role column with a gap is float in pandas: 0.0/1.0 still map, the gap names its row."""
+    df = pd.DataFrame({"sid": [1, 1, 2, 2], "who": [0, 1, 0, 1], "text": ["我要投诉", "抱歉", "谢谢", "好的"]})
+    want, _ = assess_frame(df, dialogue_col="sid", role_col="who", text_col="text", detector=rules_only)
+    got, _ = assess_frame(df.astype({"who": float}), dialogue_col="sid", role_col="who", text_col="text",
+                          detector=rules_only)
+    pd.testing.assert_frame_equal(got, want)
+    with pytest.raises(InputError, match="row 3 has no role in 'who'"):
+        assess_frame(df.assign(who=[0, 1, 0, None]), dialogue_col="sid", role_col="who", text_col="text",
+                     detector=rules_only)
+
+
 def test_assess_frame_rows(rules_only):
     dialogues, flags = assess_frame(FRAME, dialogue_col="sid", role_col="who", text_col="text",
                                     detector=rules_only)

@@ -77,6 +77,9 @@ def _frame_groups(df: pd.DataFrame, dialogue_col: str, role_col: str, text_col: 
                 raise InputError(
                     f"row {labels[r]!r}: {text_col!r} must hold text, got {type(text).__name__} ({text!r:.40})"
                 )
+            if is_missing(roles[r]):
+                raise InputError(f"row {labels[r]!r} has no role in {role_col!r}; fill it (customer/agent, "
+                                 "客户/客服, 0/1) or drop the row")
             try:
                 turns.append(Turn(roles[r], text, times[r]))
             except InputError as err:
@@ -92,7 +95,9 @@ def dialogues_from_frame(df: pd.DataFrame, *, dialogue_col: str, role_col: str, 
     Turns keep row order within a dialogue (sorted by ``time_col`` when every
     turn has a time); dialogues come in order of first appearance. Roles are
     mapped from common spellings (客户/用户/买家/0 → customer, 客服/坐席/商家/1 →
-    agent); a missing text becomes ``""``.
+    agent; 0.0/1.0 too, as pandas stores a 0/1 column with a gap); a missing
+    text becomes ``""``. A row with no dialogue id or no role, or an unknown
+    role, is an InputError naming the row.
 
     Examples
     --------
