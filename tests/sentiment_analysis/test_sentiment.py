@@ -495,6 +495,36 @@ def test_incompatible_format_version(tmp_path: Path, model: SentimentModel) -> N
         SentimentModel.load(tmp_path / "missing")
 
 
+def test_damaged_folder_is_a_model_load_error(tmp_path: Path) -> None:
+    """A cut arrays.npz, a meta.json that is no object, a parameter this voc does not take or a
+    missing arrays.npz is a ModelLoadError naming the file, not BadZipFile/AttributeError/TypeError."""
+    src = voc._resources.model_path("sentiment")
+
+    def copy(name: str) -> Path:
+        return Path(shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("*.py", "*.md")))
+
+    for cut in (100, (src / "arrays.npz").stat().st_size // 2):
+        folder = copy(f"cut{cut}")
+        with open(folder / "arrays.npz", "r+b") as fh:
+            fh.truncate(cut)
+        with pytest.raises(ModelLoadError, match="arrays.npz could not be read.*damaged"):
+            SentimentModel.load(folder)
+    folder = copy("list")
+    (folder / "meta.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="meta.json holds a JSON list"):
+        SentimentModel.load(folder)
+    folder = copy("param")
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta["params"]["new_option"] = 1
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match=r"\['new_option'\].*retrain"):
+        SentimentModel.load(folder)
+    folder = copy("noarrays")
+    (folder / "arrays.npz").unlink()
+    with pytest.raises(ModelLoadError, match="arrays.npz is missing"):
+        SentimentModel.load(folder)
+
+
 def test_evaluate_helper(model: SentimentModel, tmp_path: Path) -> None:
     r = evaluate(model, _POS[:4] + _NEG[:4], [1] * 4 + [0] * 4)
     assert r.binary and r.n == 8 and r.accuracy >= 0.75

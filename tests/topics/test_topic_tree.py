@@ -204,6 +204,31 @@ def test_pickle_and_save_load_round_trip(tree, corpus, tmp_path):
     assert not list(tmp_path.glob("tree/*.pkl"))
 
 
+def test_damaged_folder_is_a_model_load_error(tree, tmp_path):
+    """A missing meta entry, a missing or cut arrays.npz: ModelLoadError naming the folder, not KeyError/BadZipFile."""
+    import json
+    import shutil
+
+    from voc.errors import ModelLoadError
+
+    good = tree.save(tmp_path / "tree")
+    no_nodes = shutil.copytree(good, tmp_path / "no_nodes")
+    meta = json.loads((no_nodes / "meta.json").read_text(encoding="utf-8"))
+    del meta["nodes"]
+    (no_nodes / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="not a complete voc topic tree.*'nodes'"):
+        TopicTree.load(no_nodes)
+    no_arrays = shutil.copytree(good, tmp_path / "no_arrays")
+    (no_arrays / "arrays.npz").unlink()
+    with pytest.raises(ModelLoadError, match="arrays.npz is missing"):
+        TopicTree.load(no_arrays)
+    cut = shutil.copytree(good, tmp_path / "cut")
+    with open(cut / "arrays.npz", "r+b") as fh:
+        fh.truncate(100)
+    with pytest.raises(ModelLoadError, match="arrays.npz could not be read"):
+        TopicTree.load(cut)
+
+
 def test_partial_fit_adds_texts(corpus):
     texts, _ = corpus
     tree = TopicTree(levels=2, min_size=3).fit(texts)

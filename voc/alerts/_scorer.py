@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._persist import load_artifact, save_artifact
+from .._persist import load_artifact, save_artifact, unpacking
 from ..errors import ModelLoadError
 from ._rules import fold
 
@@ -124,12 +124,9 @@ class TextScorer:
 
             path = model_path("alerts", "scorer")
         meta, arrays = load_artifact(path, kind=KIND, version=VERSION)
-        try:
-            vocab = meta["vocabulary"]
-            return cls(vocab, arrays["idf"], arrays["coef"], meta["intercept"],
+        with unpacking(path, "alert scorer"):
+            return cls(meta["vocabulary"], arrays["idf"], arrays["coef"], meta["intercept"],
                        {k: v for k, v in meta.items() if k not in ("vocabulary", "intercept")})
-        except KeyError as err:
-            raise ModelLoadError(f"{path} lacks {err}; the scorer folder is incomplete, retrain it") from None
 
     def save(self, path: str | os.PathLike[str], **meta: Any) -> Path:
         """Write the scorer to folder ``path`` (meta.json + arrays.npz)."""

@@ -40,7 +40,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._input import as_text, as_texts
-from .._persist import load_artifact, save_artifact
+from .._persist import load_artifact, save_artifact, unpacking
 from .._resources import model_path
 from .._types import Document, Opinion, Span, document_with
 from ..errors import ConfigError, InputError
@@ -188,7 +188,8 @@ def _load_model(folder: Path) -> _Model:
         model = _MODELS.get(key)
         if model is None:
             meta, arrays = load_artifact(folder, kind=KIND, version=VERSION)
-            model = _MODELS[key] = _Model(meta, arrays)
+            with unpacking(folder, "opinion extractor"):
+                model = _MODELS[key] = _Model(meta, arrays)
         return model
 
 

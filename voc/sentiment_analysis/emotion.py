@@ -580,7 +580,7 @@ class EmotionModel(ModelBase):
             The folder is corrupt, holds another kind of model, or was written
             in another format version.
         """
-        from .._persist import load_artifact
+        from .._persist import build, load_artifact
         from .._resources import model_path
 
         folder = Path(path) if path is not None else model_path("emotion")
@@ -602,8 +602,8 @@ class EmotionModel(ModelBase):
                 tables[f[:2]][f[2:]] = i
             st = _Fitted(chars=tables["c:"], words=tables["w:"], extras=tables["x:"], W=W, bias=bias,
                          info=dict(meta.get("info", {})))
-            model = cls(**params)
-        except (KeyError, ValueError, TypeError, UnicodeDecodeError) as err:
+            model = build(cls, {**meta, "params": params}, folder)
+        except (KeyError, ValueError, TypeError, AttributeError, UnicodeDecodeError) as err:
             raise ModelLoadError(f"{folder} is not a complete voc emotion model ({err}); re-save it") from err
         model._check_params()
         model._state = st

@@ -836,13 +836,12 @@ class SentimentModel(ModelBase):
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> SentimentModel:
         """Load a model saved with :meth:`save`; ``None`` loads the shipped default."""
-        from .._persist import load_artifact
+        from .._persist import build, load_artifact
         from .._resources import model_path
 
         folder = Path(path) if path is not None else model_path("sentiment")
         meta, arrays = load_artifact(folder, kind=FORMAT, version=FORMAT_VERSION)
         try:
-            params = dict(meta["params"])
             n_char = int(meta["n_char"])
             words = _unpack(arrays["words"])
             bigrams = _unpack_pairs(arrays["bigrams"])
@@ -860,9 +859,9 @@ class SentimentModel(ModelBase):
             )
             if W.shape[0] != n_char + 1 + len(words) + len(bigrams):
                 raise ValueError("weight table size does not match the vocabulary")
-        except (KeyError, ValueError, TypeError) as err:
+        except (KeyError, ValueError, TypeError, AttributeError) as err:
             raise ModelLoadError(f"{folder} is not a complete voc sentiment model ({err}); re-save it") from err
-        model = cls(**params)
+        model = build(cls, meta, folder)
         model._state = st
         return model
 

@@ -1065,26 +1065,27 @@ class TopicTree:
 
     @classmethod
     def load(cls, path: str | Path) -> TopicTree:
-        """Read a tree written by :meth:`save`."""
-        from .._persist import load_artifact
+        """Read a tree written by :meth:`save`; a damaged folder is a :class:`~voc.errors.ModelLoadError`."""
+        from .._persist import build, load_artifact, unpacking
 
         meta, arrays = load_artifact(path, kind=_KIND, version=_VERSION)
-        tree = cls(**meta["params"])
-        tree.featurizer_ = Featurizer.from_arrays(
-            meta["featurizer"], {k[2:]: v for k, v in arrays.items() if k.startswith("f_")})
-        tree.centers_ = arrays["centers"].astype(np.float32)
-        tree.centroids_ = arrays["centroids"].astype(np.float32)
-        tree._other = arrays["other"].astype(bool)
-        dim = tree.centroids_.shape[1]
-        tree._alias_owner = arrays.get("alias_owner", np.zeros(0, np.int64)).astype(np.int64)
-        tree._alias_centroids = arrays.get("alias_centroids", np.zeros((0, dim), np.float32)).astype(np.float32)
-        tree._level = arrays["level"]
-        tree._parent = arrays["parent"]
-        tree._paths_array = arrays["paths"].astype(np.int64).reshape(-1, tree.levels)
-        tree.paths_ = [tuple(int(v) for v in row) for row in tree._paths_array]
-        tree._children = [list(c) for c in meta["children"]]
-        tree._total = int(meta["total"])
-        tree.nodes_ = [_rebuild_node(d) for d in meta["nodes"]]
+        tree = build(cls, meta, path)
+        with unpacking(path, "topic tree"):
+            tree.featurizer_ = Featurizer.from_arrays(
+                meta["featurizer"], {k[2:]: v for k, v in arrays.items() if k.startswith("f_")})
+            tree.centers_ = arrays["centers"].astype(np.float32)
+            tree.centroids_ = arrays["centroids"].astype(np.float32)
+            tree._other = arrays["other"].astype(bool)
+            dim = tree.centroids_.shape[1]
+            tree._alias_owner = arrays.get("alias_owner", np.zeros(0, np.int64)).astype(np.int64)
+            tree._alias_centroids = arrays.get("alias_centroids", np.zeros((0, dim), np.float32)).astype(np.float32)
+            tree._level = arrays["level"]
+            tree._parent = arrays["parent"]
+            tree._paths_array = arrays["paths"].astype(np.int64).reshape(-1, tree.levels)
+            tree.paths_ = [tuple(int(v) for v in row) for row in tree._paths_array]
+            tree._children = [list(c) for c in meta["children"]]
+            tree._total = int(meta["total"])
+            tree.nodes_ = [_rebuild_node(d) for d in meta["nodes"]]
         return tree
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._persist import load_artifact
+from .._persist import load_artifact, unpacking
 from .._resources import model_path
 
 __all__ = ["KIND", "VERSION", "WordVectors", "default_vectors"]
@@ -65,7 +65,8 @@ class WordVectors:
     @classmethod
     def load(cls, path: str | Path) -> WordVectors:
         meta, arrays = load_artifact(path, kind=KIND, version=VERSION)
-        return cls(meta["vocab"], arrays["vectors"], source=str(path))
+        with unpacking(path, "word-vector table"):
+            return cls(meta["vocab"], arrays["vectors"], source=str(path))
 
     def vector(self, word: str) -> np.ndarray | None:
         """The unit vector of ``word`` (character fallback), or None when nothing is known."""
