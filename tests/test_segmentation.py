@@ -213,6 +213,28 @@ def test_pickle_round_trip(tmp_path: Path) -> None:
         p.write_text("充电仓 3000 n\n", encoding="utf-8")
 
 
+def test_pickled_before_use_carries_the_user_words(tmp_path: Path) -> None:
+    """Pickled before its first use (a Pipeline shipped to Spark workers), a Segmenter with a
+    user-word file carries the words, so it segments the same where the file is absent."""
+    import voc
+
+    p = tmp_path / "user.txt"
+    p.write_text("耳机壳 2000 n\n", encoding="utf-8")
+    text = "耳机壳和充电仓都坏了"
+    for backend in BACKENDS:
+        expected = Segmenter(backend=backend, user_words=p).tokenize(text)
+        cold = pickle.dumps(Segmenter(backend=backend, user_words=p))
+        pipe = pickle.dumps(voc.Pipeline(steps="segment", components={"segment": Segmenter(backend=backend,
+                                                                                           user_words=p)}))
+        p.unlink()  # the worker does not have the file
+        assert pickle.loads(cold).tokenize(text) == expected
+        assert [t.text for t in pickle.loads(pipe)(text).tokens] == [t.text for t in expected]
+        # a file missing when pickling keeps the path: the error still names it on use
+        with pytest.raises(ConfigError, match="user.txt"):
+            pickle.loads(pickle.dumps(Segmenter(backend=backend, user_words=p))).cut(text)
+        p.write_text("耳机壳 2000 n\n", encoding="utf-8")
+
+
 def test_threads_equal_serial(seg: Segmenter) -> None:
     texts = [c["text"] for c in GOLDEN] * 8
     random.Random(0).shuffle(texts)

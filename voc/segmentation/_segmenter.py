@@ -84,7 +84,10 @@ class Segmenter:
     The engine is built on first use (or by :meth:`load`), under a lock.
     After that ``cut``/``tokenize`` are safe from many threads; call
     ``add_word`` before sharing a Segmenter between threads. Pickling keeps
-    the parameters and added words, not the engine, which is rebuilt on use.
+    the parameters, the user words themselves (a ``user_words`` file is read
+    when pickling if it was not yet, so a copy shipped to a worker without
+    the file segments the same) and added words, not the engine, which is
+    rebuilt on use.
 
     The backends cut 99.97% of real reviews identically (jieba-rs's habit of
     keeping ``Wi-Fi`` or ``1.1kg`` whole is undone to match jieba). POS tags
@@ -137,14 +140,22 @@ class Segmenter:
 
     def __getstate__(self) -> dict[str, Any]:
         # Engines (rjieba objects, jieba.Tokenizer with its RLock) do not
-        # pickle: keep the parameters and the words added, rebuild lazily.
+        # pickle: keep the parameters and the words, rebuild lazily. A user
+        # dictionary file is read now, as the unpickling side may not have it;
+        # a missing or bad file keeps only the path (the error comes on use).
         with self._lock:
+            entries = self._user_entries
+            if entries is None and isinstance(self.user_words, (str, os.PathLike)):
+                try:
+                    entries = read_user_words(self.user_words)
+                except ConfigError:
+                    entries = None
             return {
                 "backend": self.backend,
                 "user_words": self.user_words,
                 "domain_dict": self.domain_dict,
                 "hmm": self.hmm,
-                "user_entries": self._user_entries,
+                "user_entries": entries,
                 "added": list(self._added),
             }
 
