@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .errors import ModelLoadError, ModelNotFoundError
+from .errors import ConfigError, ModelLoadError, ModelNotFoundError
 
 __all__ = ["build", "load_artifact", "save_artifact", "unpacking"]
 
@@ -34,13 +34,30 @@ T = TypeVar("T")
 _NPZ_ERRORS = (OSError, ValueError, TypeError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
 
 
+def model_folder(path: Any) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, or :class:`~voc.errors.ConfigError` when it is no path.
+
+    >>> model_folder("models/mine").name
+    'mine'
+    """
+    if isinstance(path, (str, os.PathLike)) and str(path):
+        return Path(path)
+    raise ConfigError(f"a model folder path must be a str or os.PathLike, got {type(path).__name__} ({path!r:.40})")
+
+
 def save_artifact(path: str | os.PathLike[str], *, kind: str, version: int,
                   meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Path:
     """Write ``meta`` and ``arrays`` to folder ``path`` (created; files replaced atomically)."""
     from . import __version__
 
-    folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = model_folder(path)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder} is a file; save() writes a folder (meta.json and arrays.npz): "
+                          "pass a folder path")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot create the model folder {folder} ({err}); pass a writable folder path") from err
     header = {"format": kind, "format_version": version, "voc_version": __version__, **meta}
     _atomic_write(folder / "meta.json", json.dumps(header, ensure_ascii=False, indent=1).encode("utf-8"))
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz")
@@ -58,7 +75,7 @@ def save_artifact(path: str | os.PathLike[str], *, kind: str, version: int,
 def load_artifact(path: str | os.PathLike[str], *, kind: str,
                   version: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read a folder written by :func:`save_artifact`, checking its kind and version."""
-    folder = Path(path)
+    folder = model_folder(path)
     meta_file = folder / "meta.json"
     if not meta_file.exists():
         raise ModelNotFoundError(

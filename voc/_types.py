@@ -200,6 +200,8 @@ class Document:
 
     def raw_span(self, span: Span | Token) -> str:
         """The raw characters behind a span or token of the normalised text."""
+        if not (isinstance(getattr(span, "start", None), int) and isinstance(getattr(span, "end", None), int)):
+            raise InputError(f"raw_span expects a voc Span or Token (with int start and end), got {type(span).__name__}")
         a, b = self.to_raw(span.start, span.end)
         return self.raw[a:b]
 

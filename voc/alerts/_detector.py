@@ -691,8 +691,7 @@ class RiskDetector:
                     VocWarning, stacklevel=4,
                 )
         elif callable(self.signals):
-            fn = self.signals
-            signal = fn
+            signal = _CheckedSignals(self.signals)
             batch = None
         else:
             raise ConfigError(
@@ -725,8 +724,8 @@ class RiskDetector:
 
     def pipe(self, dialogues: Iterable[Dialogue], *, batch_size: int = 256) -> Iterator[RiskReport]:
         """Score many dialogues lazily, in order (model signals computed in batches)."""
-        if batch_size < 1:
-            raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ConfigError(f"batch_size must be an int >= 1, got {batch_size!r}")
         if isinstance(dialogues, (Dialogue, str)):
             raise InputError("pipe() expects an iterable of voc.Dialogue; for one dialogue use assess()")
         eng = self._get_engine()
@@ -860,7 +859,10 @@ class RiskMonitor:
         self._lock = threading.Lock()
 
     def _state(self, dialogue_id: Any, create: bool) -> _State | None:
-        st = self._states.get(dialogue_id)
+        try:
+            st = self._states.get(dialogue_id)
+        except TypeError:  # a list, a dict: no key
+            raise InputError(f"dialogue_id must be hashable (a str or an int), got {type(dialogue_id).__name__}") from None
         if st is None and create:
             with self._lock:
                 st = self._states.get(dialogue_id)
@@ -938,3 +940,19 @@ def _as_dialogue(d: Any) -> Dialogue:
         "build one with voc.Dialogue([voc.Turn('customer', text), ...]) or load a frame "
         "with voc.alerts.dialogues_from_frame"
     )
+
+
+class _CheckedSignals:
+    """A user's ``signals`` callable, its answers checked: text → (polarity, anger), two numbers."""
+
+    def __init__(self, fn: Callable[[str], Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, text: str) -> Signal:
+        got = self.fn(text)
+        try:
+            pol, ang = got
+            return float(pol), float(ang)
+        except (TypeError, ValueError):
+            raise ConfigError(f"the signals callable must return (polarity, anger), two numbers; "
+                              f"it returned {got!r:.60} for {text!r:.30}") from None

@@ -141,7 +141,11 @@ def _periods(values: Sequence[Any], freq: str) -> tuple[list[Any], dict[Any, int
     s = pd.Series(list(values))
     present = [v for v in values if not is_missing(v)]
     if pd.api.types.is_datetime64_any_dtype(s) or (present and all(hasattr(v, "year") for v in present)):
-        per = pd.to_datetime(s, errors="coerce").dt.to_period(freq)
+        try:
+            per = pd.to_datetime(s, errors="coerce").dt.to_period(freq)
+        except (ValueError, TypeError) as err:
+            raise ConfigError(f"freq={freq!r} is not a pandas period alias (D, W, M, Q, Y), or the dates "
+                              f"mix time zones ({err})") from err
         labels = [None if pd.isna(p) else str(p) for p in per]
         return labels, {str(p): i for i, p in enumerate(sorted(set(per.dropna())))}
     labels = [None if is_missing(v) else v for v in values]
@@ -209,7 +213,12 @@ def opinion_table(
     """
     import pandas as pd
 
-    lv = sorted(set(levels))
+    if isinstance(levels, int):
+        levels = [levels]
+    try:
+        lv = sorted(set(levels))
+    except TypeError:
+        raise ConfigError(f"levels must be a subset of (1, 2, 3), got {levels!r}") from None
     if not lv or any(x not in (1, 2, 3) for x in lv):
         raise ConfigError(f"levels must be a subset of (1, 2, 3), got {list(levels)!r}")
     if not isinstance(n_examples, int) or n_examples < 0:

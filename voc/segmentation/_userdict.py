@@ -41,8 +41,8 @@ def _check(word: Any, freq: Any, pos: Any, where: str, path: str | None, line: i
         raise fail(f"a word cannot contain whitespace, got {word!r}; the segmenter never "
                    "joins text across spaces, so such a word could never match")
     if freq is not None:
-        if isinstance(freq, bool) or not isinstance(freq, int) or freq < 1:
-            raise fail(f"frequency must be a positive integer, got {freq!r}; "
+        if isinstance(freq, bool) or not isinstance(freq, int) or not 1 <= freq < 2**31:
+            raise fail(f"frequency must be a positive integer below 2**31, got {freq!r}; "
                        "omit it to let the segmenter pick one that makes the word win")
     if pos is not None and (not isinstance(pos, str) or not _POS.fullmatch(pos)):
         raise fail(f"POS tag must be 1-8 ASCII letters such as 'n' or 'vn', got {pos!r}")

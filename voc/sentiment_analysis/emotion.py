@@ -580,10 +580,10 @@ class EmotionModel(ModelBase):
             The folder is corrupt, holds another kind of model, or was written
             in another format version.
         """
-        from .._persist import build, load_artifact
+        from .._persist import build, load_artifact, model_folder
         from .._resources import model_path
 
-        folder = Path(path) if path is not None else model_path("emotion")
+        folder = model_folder(path) if path is not None else model_path("emotion")
         meta, arrays = load_artifact(folder, kind=FORMAT, version=FORMAT_VERSION)
         try:
             params = dict(meta["params"])

@@ -836,10 +836,10 @@ class SentimentModel(ModelBase):
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> SentimentModel:
         """Load a model saved with :meth:`save`; ``None`` loads the shipped default."""
-        from .._persist import build, load_artifact
+        from .._persist import build, load_artifact, model_folder
         from .._resources import model_path
 
-        folder = Path(path) if path is not None else model_path("sentiment")
+        folder = model_folder(path) if path is not None else model_path("sentiment")
         meta, arrays = load_artifact(folder, kind=FORMAT, version=FORMAT_VERSION)
         try:
             n_char = int(meta["n_char"])
