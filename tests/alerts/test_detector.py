@@ -231,6 +231,21 @@ def test_detector_pickles_and_is_lazy(detector):
     assert rep == a
 
 
+def test_a_monitor_pickles_as_a_checkpoint(detector):
+    """A service can checkpoint a monitor mid-stream and go on elsewhere: same flags, same report."""
+    turns = [("客户", "你好，请问运费怎么算"), ("客服", "您好，运费十元"), ("客户", "再不退款我就去法院起诉你们")]
+    whole = detector.monitor()
+    part = detector.monitor()
+    for role, text in turns[:2]:
+        whole.feed(Turn(role, text), dialogue_id="d1")
+        part.feed(Turn(role, text), dialogue_id="d1")
+    resumed = pickle.loads(pickle.dumps(part))
+    assert resumed.dialogue_ids == ["d1"]
+    last = Turn(*turns[2])
+    assert resumed.feed(last, dialogue_id="d1") == whole.feed(last, dialogue_id="d1")
+    assert resumed.report("d1") == whole.report("d1")
+
+
 def test_user_rules_survive_pickling(tmp_path):
     det = RiskDetector({"rules": [{"id": "x.vip", "category": "escalation_request", "keywords": ["贵宾"]}]},
                        signals=None, scorer=None)

@@ -159,6 +159,15 @@ class _State:
         self.lock = threading.Lock()
         self.last_ts: float | None = None
 
+    # a monitor is pickled as a checkpoint: the state without its lock
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__ if k != "lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
+        self.lock = threading.Lock()
+
 
 def _seconds(ts: Any) -> float | None:
     if ts is None:
@@ -925,6 +934,17 @@ class RiskMonitor:
 
     def __len__(self) -> int:
         return len(self._states)
+
+    # pickling is a checkpoint (a service restarting, a stream moving to another worker): the
+    # detector and every open dialogue's state, taken under the lock; the locks are made anew
+    def __getstate__(self) -> dict[str, Any]:
+        with self._lock:
+            return {"detector": self.detector, "states": dict(self._states)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.detector = state["detector"]
+        self._states = state["states"]
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"RiskMonitor(dialogues={len(self._states)})"
