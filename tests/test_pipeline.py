@@ -171,6 +171,13 @@ def test_a_lone_surrogate_becomes_a_replacement_character():
     assert voc.sentiment(text).label == voc.sentiment("还不错").label
 
 
+def test_a_str_subclass_comes_back_as_str():
+    import numpy as np
+
+    assert type(voc.normalize(np.str_("好评"))) is str
+    assert type(voc.analyze(np.str_("好评")).raw) is str
+
+
 def test_pipe_as_tuples_rejects_bare_strings(pipeline):
     """A two-character review must not unpack as (text, id)."""
     with pytest.raises(InputError, match="pairs"):

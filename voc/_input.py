@@ -40,6 +40,8 @@ def as_text(value: Any, *, what: str = "text") -> str:
     '还不错\ufffd'
     """
     if isinstance(value, str):
+        if type(value) is not str:  # numpy.str_, a str subclass: the plain str it holds
+            value = str.__str__(value)
         if not value.isascii() and _SURROGATE.search(value) is not None:
             return _SURROGATE.sub("\ufffd", value)
         return value

@@ -97,7 +97,7 @@ def load_artifact(path: str | os.PathLike[str], *, kind: str,
     if found != version:
         newer = isinstance(found, int) and found > version
         raise ModelLoadError(
-            f"{folder} was saved in {kind} format version {found} by voc {meta.get('voc_version')}, "
+            f"{folder} was saved in {kind} format version {found!r} by voc {meta.get('voc_version')}, "
             f"but this voc reads version {version}; "
             + ("upgrade voc to load it" if newer else "retrain the model with this voc (fit, then save)")
         )

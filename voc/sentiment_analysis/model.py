@@ -84,7 +84,7 @@ def map_labels(labels: Sequence[Any], scheme: LabelScheme = "auto") -> np.ndarra
     """
     values = list(labels)
     if not values:
-        raise InputError("fit() got no labels; pass one label per text")
+        raise InputError("got no labels; pass one label per text")
     if all(isinstance(v, str) for v in values):
         out = []
         for v in values:
