@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import voc
 from voc._types import Document, Span, Token
 from voc.errors import ConfigError, InputError
 from voc.segmentation import Segmenter, split_clauses, stopwords
@@ -211,6 +212,16 @@ def test_pickle_round_trip(tmp_path: Path) -> None:
         assert loaded.tokenize(text) == expected
         assert (loaded.backend, loaded.hmm, loaded.domain_dict) == (backend, False, True)
         p.write_text("充电仓 3000 n\n", encoding="utf-8")
+
+
+def test_a_traditional_user_word_matches_normalised_text():
+    """Text is segmented after normalisation: 耳機殼 must also be known as 耳机壳 (and still as itself)."""
+    seg = Segmenter(user_words=["耳機殼 2000 n"])
+    assert "耳机壳" in seg.cut(voc.normalize("我的耳機殼裂了"))
+    assert "耳機殼" in seg.cut("我的耳機殼裂了")
+    added = Segmenter()
+    added.add_word("耳機殼", 2000, "n")
+    assert "耳机壳" in added.cut("我的耳机壳裂了")
 
 
 def test_pickled_before_use_carries_the_user_words(tmp_path: Path) -> None:

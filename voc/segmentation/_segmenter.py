@@ -47,6 +47,31 @@ class _FastToken:
 _make_token: Any = fast_constructor(_FastToken, Token, ("字", 0, 1, "n"), Token("字", 0, 1, "n")) or Token
 
 
+@lru_cache(maxsize=4096)
+def _normalised_word(word: str) -> str:
+    """``word`` as the default normaliser writes it (耳機殼 → 耳机壳, ＡＢＣ → ABC)."""
+    if word.isascii():
+        return word
+
+    return _default_normalizer().normalize(word)
+
+
+@lru_cache(maxsize=1)
+def _default_normalizer() -> Any:
+    from ..normalization import Normalizer
+
+    return Normalizer()
+
+
+def _with_normalised(entry: Entry) -> list[Entry]:
+    """A user word, and its normalised form when that differs: text is segmented after
+    normalisation, so a traditional or full-width user word would otherwise never match."""
+    norm = _normalised_word(entry.word)
+    if norm == entry.word or not norm or any(c.isspace() for c in norm):
+        return [entry]
+    return [entry, Entry(norm, entry.freq, entry.pos)]
+
+
 @lru_cache(maxsize=None)
 def _domain_entries() -> tuple[Entry, ...]:
     """The shipped VoC dictionary (models/segment/voc_dict.txt), parsed once."""
@@ -72,6 +97,9 @@ class Segmenter:
         Without a frequency a new word gets the smallest one that makes it win
         on its own; without a tag a new word is tagged ``nz`` (jieba says
         ``x``). A known word listed without frequency only gets the new tag.
+        A traditional or full-width word (耳機殼) is also added as the default
+        :class:`~voc.Normalizer` writes it (耳机壳), since text is segmented
+        after normalisation.
     domain_dict : bool
         Load the shipped voice-of-customer dictionary (好评, 差评, 性价比, 转人工,
         12315, 七天无理由 ...; see ``models/segment/README.md``) before
@@ -205,9 +233,11 @@ class Segmenter:
                 for e in _domain_entries():
                     engine.add_word(*e)
             for e in user:
-                engine.add_word(*e)
+                for v in _with_normalised(e):
+                    engine.add_word(*v)
             for e in self._added:
-                engine.add_word(*e)
+                for v in _with_normalised(e):
+                    engine.add_word(*v)
             self._engine = engine
             return engine
 
@@ -228,7 +258,8 @@ class Segmenter:
             raise InputError(str(err)) from None
         with self._lock:
             if self._engine is not None:
-                self._engine.add_word(*entry)
+                for v in _with_normalised(entry):
+                    self._engine.add_word(*v)
             self._added.append(entry)
 
     def cut(self, text: str) -> list[str]:
