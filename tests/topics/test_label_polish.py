@@ -41,6 +41,14 @@ def test_vague_starts_are_not_phrases():
     assert "原厂机油" in out and not any(p.startswith("所谓") for p in out)
 
 
+def test_a_question_on_a_light_verb_needs_its_object():
+    """怎么处理 / 怎么联系 ask about nothing yet; 怎么联系快递员 asks about something."""
+    out = phrases_of([("这个", "r"), ("怎么", "r"), ("处理", "v")], frozenset())
+    assert "怎么处理" not in out
+    out = phrases_of([("怎么", "r"), ("联系", "v"), ("快递员", "n")], frozenset())
+    assert "怎么联系快递员" in out and "怎么联系" not in out
+
+
 def test_the_collections_subject_names_no_topic():
     """森林人 on a Forester forum is said across every theme: it names none of them."""
     import scipy.sparse as sp

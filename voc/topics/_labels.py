@@ -82,7 +82,7 @@ _MODAL = frozenset("能 可以 会 才能 才 要 需要 能够 可 得".split()
 _NO_END = (frozenset("收到 收 穿 洗 用 买 购买 拿到 到手 看 吃 感觉 觉得 发现 试 试试 拿 送 穿着 用着 用过 用了".split())
            | _MODAL | frozenset("能否 可否 是否 应该 想 想要".split()))
 # Verbs that need their object before a question phrase ends (如何申请 → 如何申请退货).
-_LIGHT_VERBS = frozenset("申请 办理 进行 弄 搞 做 办 开 查 改".split())
+_LIGHT_VERBS = frozenset("申请 办理 进行 弄 搞 做 办 开 查 改 处理 操作 联系 解决".split())
 # Negations: a predicate right after one is never the start of a phrase (不支持群发 ≠ 支持群发).
 _NEGATION = frozenset("不 没 没有 无 未 别 不能 不会 不太 不够 并不 从不 从未".split())
 # Words that make a vague start: 牌子的洗发水 says no more than 洗发水, 问客服 no more than 客服.
