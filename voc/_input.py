@@ -36,8 +36,8 @@ def as_text(value: Any, *, what: str = "text") -> str:
 
     >>> as_text("好评".encode("gb18030"))
     '好评'
-    >>> as_text("还不错\ud83d")
-    '还不错\ufffd'
+    >>> as_text("还不错" + chr(0xD83D)) == "还不错\N{REPLACEMENT CHARACTER}"
+    True
     """
     if isinstance(value, str):
         if type(value) is not str:  # numpy.str_, a str subclass: the plain str it holds
