@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import opencc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -309,6 +311,39 @@ def test_every_output_character_has_a_raw_source():
             a, b = doc.to_raw(i, i + 1)
             assert prev <= a < b <= len(text)
             prev = a
+
+
+# phrases OpenCC rewrites as a whole (記憶體 → 内存, 萊雅 → 欧莱雅; Hong Kong: 傢俱 → 家具, 沈沒 → 沉没)
+TW_PHRASES = (
+    "軟體", "記憶體", "滑鼠", "網路", "印表機", "螢幕", "硬碟", "隨身碟", "計程車", "視窗", "程式", "伺服器",
+    "資訊", "萊雅", "筆記型電腦", "影印機", "介面", "預設", "解析度", "光碟機", "數據機", "部落格", "簡訊",
+    "檔案", "資料庫", "行動電話", "桌上型電腦", "網際網路", "登出", "線上", "離線", "駭客", "奈米", "品質",
+)
+HK_PHRASES = ("拉鍊", "據瞭解", "沈沒", "傢俱", "藉此機會", "擊沈", "鍊子", "藉條", "沈澱", "乾隆", "鍾馗", "死氣沈沈")
+
+
+@pytest.mark.parametrize(("region", "config", "phrases"),
+                         [("tw", "tw2sp", TW_PHRASES), ("hk", "hk2s", HK_PHRASES)])
+def test_adjacent_phrase_rewrites_map_back_each_to_its_own(region, config, phrases):
+    # 記憶體滑鼠 → 内存鼠标: 内存 → 記憶體 and 鼠标 → 滑鼠 (not 記憶體滑 and 鼠很)
+    conv = opencc.OpenCC(config)
+    n = Normalizer(region=region)
+    checked = 0
+    for first, second in itertools.product(phrases, repeat=2):
+        for tail in ("", "很好"):
+            raw = first + second + tail
+            tokens = [conv.convert(first), conv.convert(second)]
+            doc = n(raw)
+            if doc.text != "".join(tokens) + conv.convert(tail):
+                continue  # OpenCC reads another phrase across the two: nothing to check
+            checked += 1
+            start = end = 0
+            for token in tokens:
+                a, b = doc.to_raw(start, start + len(token))
+                assert conv.convert(raw[a:b]) == token, (raw, token, raw[a:b])
+                assert end <= a, (raw, token, raw[a:b])  # in order, never overlapping
+                start, end = start + len(token), b
+    assert checked > 0.9 * 2 * len(phrases) ** 2
 
 
 def test_align_matches_call_and_normalize():

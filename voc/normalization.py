@@ -43,7 +43,8 @@ Stages, in order (each idempotent, and the chain as a whole is idempotent:
    markers, else Taiwan. Mixed texts are converted clause by clause, so
    simplified clauses are never touched; a simplified text never is.
    Character conversions (體→体) map back one for one; phrase rewrites
-   (記憶體→内存, 滑鼠→鼠标) map back as one block: any part of 内存 → 記憶體.
+   (記憶體→内存, 滑鼠→鼠标) map back as one block: any part of 内存 → 記憶體,
+   and two side by side stay two blocks (記憶體滑鼠: 鼠标 → 滑鼠).
    A known mis-conversion in old GBK dumps is mended in every text (unless
    ``convert="never"``): 幺 after 这/那/什/怎/多/要 is 么 (这幺小 → 这么小).
 5. **emoji** (``emoji="tag"`` or ``"remove"``): emoji (😡 👍 ❤️) and
@@ -535,6 +536,7 @@ class _Engine:
         if region == "auto":
             region = "hk" if self.marker_re.search(text) else "tw"
         conv = _opencc(_OPENCC_CONFIG[region])
+        whole = None
         if "\n" not in text and not self.simp_re.search(text):
             out = conv.convert(text)
             if out == text:
@@ -543,10 +545,13 @@ class _Engine:
             if out == chars:  # character for character: exact
                 return [(0, len(text), out)]
             if len(out) == len(text):  # same-length phrase rewrites (滑鼠 → 鼠标)
-                return _same_length_edits(text, chars, out, 0)
+                same = _same_length_edits(conv, text, chars, out, 0)
+                if same is not None:
+                    return same
+                whole = out  # phrases that change the length both ways (記憶體萊雅): by clause
         # mixed text or a length-changing phrase: clause by clause, only the
         # clauses that need it (simplified clauses stay untouched)
-        if self.convert == "always":
+        if self.convert == "always" or whole is not None:
             spans = [m.span() for m in _CLAUSE_RE.finditer(text)]
         else:
             spans = self._trad_clauses(text)
@@ -563,10 +568,12 @@ class _Engine:
             chars = src.translate(self.fold)
             if out == chars:
                 edits.append((a, b, out))
-            elif len(out) == len(src):
-                edits.extend(_same_length_edits(src, chars, out, a))
+            elif (same := _same_length_edits(conv, src, chars, out, a)) is not None:
+                edits.extend(same)
             else:
-                edits.extend(_phrase_edits(src, chars, out, a))
+                edits.extend(_phrase_edits(conv, src, chars, out, a))
+        if whole is not None and _apply(text, edits) != whole:  # a phrase across clauses: at once
+            return _phrase_edits(conv, text, text.translate(self.fold), whole, 0)
         return edits
 
     @staticmethod
@@ -717,10 +724,14 @@ def _is_emojiish(c: str) -> bool:
             or 0x2B00 <= cp <= 0x2BFF)
 
 
-def _same_length_edits(src: str, chars: str, out: str, offset: int) -> list[Any]:
+def _same_length_edits(conv: Any, src: str, chars: str, out: str, offset: int) -> list[Any] | None:
     """Edits for a conversion that kept the length: runs where ``out`` departs
     from the character-level conversion ``chars`` are phrase blocks (滑鼠 → 鼠标,
-    印表機 → 打印机); the rest maps one for one."""
+    印表機 → 打印机), cut where two phrases meet (軟體螢幕: 体萤 → 件屏 is two
+    blocks, see :func:`_cuts`); the rest maps one for one. ``None`` when the
+    phrases change the length after all (記憶體萊雅 → 内存欧莱雅: 3 → 2, 2 → 3)."""
+    if len(out) != len(src):
+        return None
     edits: list[Any] = [(offset, offset + len(src), out)]  # exact everywhere ...
     diff = [i for i, (x, y) in enumerate(zip(chars, out)) if x != y]
     if not diff:
@@ -738,6 +749,14 @@ def _same_length_edits(src: str, chars: str, out: str, offset: int) -> list[Any]
     for a, b in blocks:
         if a > pos and out[pos:a] != src[pos:a]:
             edits.append((offset + pos, offset + a, out[pos:a]))
+        # out[i] comes from src[i] outside the blocks: a window around one is aligned
+        lo, hi = max(0, a - _CUT_CONTEXT), min(len(src), b + _CUT_CONTEXT)
+        cut = _cuts(conv, src, out, range(a + 1, b + 1), (lo, hi, lo, hi))
+        if any(k != j for k, j in cut.items()):
+            return None
+        for c in sorted(c for c in cut if a < c < b):
+            edits.append((offset + a, offset + c, out[a:c], True))
+            a = c
         edits.append((offset + a, offset + b, out[a:b], True))
         pos = b
     if pos < len(src) and out[pos:] != src[pos:]:
@@ -745,8 +764,27 @@ def _same_length_edits(src: str, chars: str, out: str, offset: int) -> list[Any]
     return edits
 
 
-def _phrase_edits(src: str, chars: str, out: str, offset: int) -> list[Any]:
+def _phrase_edits(conv: Any, src: str, chars: str, out: str, offset: int) -> list[Any]:
     """Align a phrase-level conversion ``src → out`` of one clause.
+
+    A diff alone cannot tell where one rewrite ends and the next begins
+    (記憶體滑鼠 → 内存鼠标 is one run of changes), so the clause is first cut
+    where OpenCC's phrases end (:func:`_cuts`, tried where the diff changes
+    something) and each part is aligned on its own (:func:`_diff_edits`).
+    """
+    ops = SequenceMatcher(None, chars, out, autojunk=False).get_opcodes()
+    ks = sorted({k for tag, i1, i2, _, _ in ops if tag != "equal" for k in range(i1, i2 + 1)})
+    edits: list[Any] = []
+    a = j = 0
+    for k, jk in sorted(_cuts(conv, src, out, ks, (0, len(src), 0, len(out))).items())[1:]:
+        if jk >= j:
+            edits.extend(_diff_edits(src[a:k], chars[a:k], out[j:jk], offset + a))
+            a, j = k, jk
+    return edits
+
+
+def _diff_edits(src: str, chars: str, out: str, offset: int) -> list[Any]:
+    """Align a phrase-level conversion ``src → out`` of one phrase (or more).
 
     ``chars`` is the character-level conversion of ``src`` (same length).
     Where ``out`` agrees with it the characters map one for one; each region
@@ -789,6 +827,30 @@ def _phrase_edits(src: str, chars: str, out: str, offset: int) -> list[Any]:
         elif chars[i1:i2] != src[i1:i2]:
             edits.append((offset + i1, offset + i2, out[j1:j2]))
     return edits
+
+
+_CUT_CONTEXT = 32  # context either side of a block in a long text (longest phrase: 30)
+
+
+def _cuts(conv: Any, src: str, out: str, ks: Iterable[int], window: Sequence[int]) -> dict[int, int]:
+    """Phrase boundaries of the conversion ``src[lo:hi] → out[olo:ohi]``, as ``{k: j}``.
+
+    ``k`` (one of ``ks``) is a boundary when OpenCC, converting ``src[lo:k]``
+    and ``src[k:hi]`` apart, gives ``out[olo:ohi]`` again; the first part ends
+    at ``j`` in ``out``: 記憶體|滑鼠 → 内存|鼠标, 滑鼠|記憶體 → 鼠标|内存,
+    軟體|萊雅 → 软件|欧莱雅. The window's ends are boundaries.
+    """
+    lo, hi, olo, ohi = window
+    cut = {lo: olo, hi: ohi}
+    ks = [k for k in ks if lo < k < hi]
+    if ks:
+        parts = conv.convert("\n".join(p for k in ks for p in (src[lo:k], src[k:hi]))).split("\n")
+        whole = out[olo:ohi]
+        if len(parts) == 2 * len(ks):  # else (never seen) no cut: blocks as the diff found them
+            for k, head, tail in zip(ks, parts[::2], parts[1::2]):
+                if head + tail == whole:
+                    cut[k] = olo + len(head)
+    return cut
 
 
 def _alignment(in_len: int, edits: Sequence[Any]) -> Alignment:
