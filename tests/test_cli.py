@@ -214,3 +214,28 @@ def test_analyze_tunes_the_collector_only_while_it_runs(tmp_path, monkeypatch):
                  "--steps", "sentiment"]) == 0
     assert seen and seen[0][0] == pipeline._BATCH_GC_THRESHOLD and seen[0][1] > 0
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+def test_a_new_run_leaves_nothing_of_an_earlier_run(tmp_path, capsys):
+    """Output, errors and flags files of an earlier run do not survive a new run (QA bug 1)."""
+    out, errs = tmp_path / "out.csv", tmp_path / "out.errors.csv"
+    args = ["-o", str(out), "--text-col", "review", "--id-col", "id", "--steps", "sentiment"]
+    assert main(["analyze", str(_csv(tmp_path, texts=["物流很快", "", "质量很差"], name="a.csv"))] + args) == 1
+    assert errs.exists()
+    assert main(["analyze", str(_csv(tmp_path, texts=["物流很快", "还行"], name="b.csv"))] + args) == 0
+    assert not errs.exists() and len(pd.read_csv(out)) == 2
+    assert main(["report", str(out), "-o", str(tmp_path / "r.html")]) == 0
+    assert "2 rows (0 failed)" in capsys.readouterr().err
+    assert main(["analyze", str(_csv(tmp_path, texts=["", ""], name="c.csv"))] + args) == 1
+    assert not out.exists() and len(pd.read_csv(errs)) == 2  # no good row: no rows of run b left over
+    # a run that cannot start (missing input) touches nothing
+    assert main(["analyze", str(tmp_path / "missing.csv")] + args) == 2
+    assert len(pd.read_csv(errs)) == 2
+
+    d1, d2 = tmp_path / "d1.jsonl", tmp_path / "d2.jsonl"
+    d1.write_text('{"id": "d1", "turns": [{"role": "customer", "text": "我要打12315投诉你们"}]}\n', encoding="utf-8")
+    d2.write_text('{"id": "d2", "turns": [{"role": "customer", "text": "谢谢"}]}\n', encoding="utf-8")
+    risk = tmp_path / "risk.csv"
+    assert main(["alerts", str(d1), "-o", str(risk)]) == 0 and (tmp_path / "risk.flags.csv").exists()
+    assert main(["alerts", str(d2), "-o", str(risk)]) == 0
+    assert not (tmp_path / "risk.flags.csv").exists()

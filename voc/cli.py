@@ -7,6 +7,7 @@ Exit codes: 0 every row analysed; 1 some rows failed (see the errors file);
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from collections.abc import Sequence
@@ -174,6 +175,13 @@ class _Checkpoint:
         self.path.unlink(missing_ok=True)
 
 
+def _remove_stale(*paths: str) -> None:
+    """Remove what an earlier run left at this run's output paths (``-`` is stdout)."""
+    for p in paths:
+        if p != "-" and Path(p).is_file():
+            Path(p).unlink()
+
+
 def _analyze(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -194,6 +202,10 @@ def _analyze(args: argparse.Namespace) -> int:
             raise ConfigError("--resume needs a csv, tsv or jsonl OUTPUT file (not '-', parquet or xlsx)")
         state = checkpoint.restore()
         skip, n_failed = state["rows"], state["failed"]
+    chunks = read_chunks(args.input, chunksize=args.chunksize, encoding=args.encoding)
+    first = next(chunks, None)  # a missing or unreadable input stops here, before any file is touched
+    if not args.resume:  # a new run starts from nothing: no rows, failures or checkpoint of an earlier run survive
+        _remove_stale(args.output, err_path, args.output + ".voc-progress")
     tty = sys.stderr.isatty()
     total = _count_lines(args.input) if tty else None
     n_in = 0
@@ -203,7 +215,7 @@ def _analyze(args: argparse.Namespace) -> int:
             RowAnalyzer(pipeline, steps, n_jobs=args.workers) as analyzer, batch_gc() as models_loaded:
         analyzer.load()
         models_loaded()
-        for chunk in read_chunks(args.input, chunksize=args.chunksize, encoding=args.encoding):
+        for chunk in itertools.chain([first] if first is not None else [], chunks):
             if args.text_col not in chunk.columns:
                 raise ConfigError(f"column {args.text_col!r} not in {args.input}; columns: {list(chunk.columns)}")
             if n_in + len(chunk) <= skip:  # done in an earlier run
@@ -323,12 +335,13 @@ def _alerts(args: argparse.Namespace) -> int:
     with ChunkWriter(args.output) as out:
         out.write(dialogues)
     flags_path = _with_suffix(args.output, "flags")
+    _remove_stale(flags_path)  # no flags of an earlier run survive
     if len(flags):
         with ChunkWriter(flags_path) as out:
             out.write(flags)
     high = int((dialogues["level"] == "high").sum()) if len(dialogues) else 0
-    print(f"voc alerts: {len(dialogues)} dialogues, {high} high risk, {len(flags)} flags "
-          f"(see {flags_path})", file=sys.stderr)
+    print(f"voc alerts: {len(dialogues)} dialogues, {high} high risk, {len(flags)} flags"
+          + (f" (see {flags_path})" if len(flags) else ""), file=sys.stderr)
     return 0
 
 
