@@ -239,3 +239,27 @@ def test_a_new_run_leaves_nothing_of_an_earlier_run(tmp_path, capsys):
     assert main(["alerts", str(d1), "-o", str(risk)]) == 0 and (tmp_path / "risk.flags.csv").exists()
     assert main(["alerts", str(d2), "-o", str(risk)]) == 0
     assert not (tmp_path / "risk.flags.csv").exists()
+
+
+def test_output_that_is_the_input_or_the_errors_file_is_refused(tmp_path, capsys):
+    """-o equal to the input (by another spelling, or a hard link) or to --errors is a usage error
+    and touches nothing (QA bug 5: the input was truncated while read, exit 0)."""
+    import os
+
+    src = _csv(tmp_path, texts=["物流很快", "", "质量很差"])
+    before = src.read_bytes()
+    same = str(tmp_path / "sub" / ".." / "in.csv")
+    (tmp_path / "sub").mkdir()
+    os.link(src, tmp_path / "link.csv")
+    for output in (same, str(tmp_path / "link.csv")):
+        assert main(["analyze", str(src), "-o", output, "--text-col", "review", "--steps", "segment"]) == 2
+        assert "same file" in capsys.readouterr().err
+    out = tmp_path / "o.csv"
+    assert main(["analyze", str(src), "-o", str(out), "--errors", str(out), "--text-col", "review",
+                 "--steps", "segment"]) == 2
+    assert "--errors" in capsys.readouterr().err and not out.exists()
+    assert main(["topics", str(src), "-o", str(tmp_path / "t.csv"), "--text-col", "review",
+                 "--paths", str(src)]) == 2
+    assert main(["alerts", str(src), "-o", str(src), "--dialogue-col", "id", "--role-col", "id",
+                 "--text-col", "review"]) == 2
+    assert src.read_bytes() == before

@@ -175,6 +175,35 @@ class _Checkpoint:
         self.path.unlink(missing_ok=True)
 
 
+def _same_file(a: str, b: str) -> bool:
+    import os
+
+    if a == "-" or b == "-":
+        return False
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:  # hard links, or paths that realpath cannot settle
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_distinct(written: Sequence[tuple[str, str | None, str]], read: Sequence[tuple[str, str | None]] = ()) -> None:
+    """Refuse a file this command writes that is also one it reads or another it writes.
+
+    Writing one would truncate the other: ``-o`` equal to the input destroyed the input.
+    ``written``: (what, path, which option to change); ``read``: (what, path).
+    """
+    from .errors import ConfigError
+
+    w = [x for x in written if x[1]]
+    pairs = [(a[:2], b) for i, a in enumerate(w) for b in w[i + 1:]]
+    pairs += [(r, x) for r in read if r[1] for x in w]
+    for (n1, p1), (n2, p2, fix) in pairs:
+        if _same_file(p1, p2):  # type: ignore[arg-type]
+            raise ConfigError(f"{n1} and {n2} are the same file ({p2}): writing {n2} would destroy {n1}; {fix}")
+
+
 def _remove_stale(*paths: str) -> None:
     """Remove what an earlier run left at this run's output paths (``-`` is stdout)."""
     for p in paths:
@@ -194,6 +223,8 @@ def _analyze(args: argparse.Namespace) -> int:
         raise ConfigError(f"--chunksize and --workers must be >= 1, got {args.chunksize} and {args.workers}")
     pipeline = Pipeline(steps=steps)
     err_path = _errors_path(args.output, args.errors)
+    _check_distinct([("the output", args.output, "give -o another path"),
+                     ("the errors file", err_path, "give --errors another path")], [("the input", args.input)])
     streamable = args.output != "-" and format_of(args.output) in {"csv", "tsv", "jsonl"}
     checkpoint = _Checkpoint(args.output, err_path) if streamable else None
     skip = n_failed = 0
@@ -278,6 +309,8 @@ def _topics(args: argparse.Namespace) -> int:
     from .io import ChunkWriter
     from .topics import TopicTree
 
+    _check_distinct([("the output", args.output, "give -o another path"),
+                     ("the --paths file", args.paths, "give --paths another path")], [("the input", args.input)])
     frame = _read_all(args.input, args.encoding)
     if args.text_col not in frame.columns:
         raise ConfigError(f"column {args.text_col!r} not in {args.input}; columns: {list(frame.columns)}")
@@ -308,6 +341,10 @@ def _alerts(args: argparse.Namespace) -> int:
     from .errors import ConfigError
     from .io import ChunkWriter, format_of
 
+    flags_path = _with_suffix(args.output, "flags")
+    _check_distinct([("the output", args.output, "give -o another path"),
+                     ("the flags file", flags_path, "give -o another path (flags go to OUTPUT.flags.<ext>)")],
+                    [("the input", args.input)])
     detector = RiskDetector()
     if args.dialogue_col or args.role_col or args.text_col:
         if not (args.dialogue_col and args.role_col and args.text_col):
@@ -334,7 +371,6 @@ def _alerts(args: argparse.Namespace) -> int:
         dialogues["categories"] = dialogues["categories"].map(lambda v: ",".join(v) if isinstance(v, list) else v)
     with ChunkWriter(args.output) as out:
         out.write(dialogues)
-    flags_path = _with_suffix(args.output, "flags")
     _remove_stale(flags_path)  # no flags of an earlier run survive
     if len(flags):
         with ChunkWriter(flags_path) as out:
@@ -353,6 +389,9 @@ def _report(args: argparse.Namespace) -> int:
     from .reporting import aggregate as agg
     from .reporting import report
 
+    _check_distinct([("the output", args.output, "give -o another path")],
+                    [("the input", args.input), ("the --errors file", args.errors),
+                     ("the --dialogues file", args.dialogues)])
     wanted = ["opinions", "sentiment_label", "sentiment_polarity", "text_norm", "voc_error",
               args.text_col, args.time_col, args.score_col]
     wanted = list(dict.fromkeys(c for c in wanted if c))
