@@ -263,3 +263,24 @@ def test_output_that_is_the_input_or_the_errors_file_is_refused(tmp_path, capsys
     assert main(["alerts", str(src), "-o", str(src), "--dialogue-col", "id", "--role-col", "id",
                  "--text-col", "review"]) == 2
     assert src.read_bytes() == before
+
+
+@pytest.mark.parametrize("fail_first", [True, False])
+def test_resume_writes_the_header_of_a_file_not_written_before_the_stop(tmp_path, fail_first):
+    """QA bug 2: resumed after a stop before the first good (or first failed) row, the output
+    (or errors) file lacked its header; it is now byte-identical to a clean run."""
+    texts = ["", "", "物流很快", "质量很差", "", "还行"] if fail_first else ["物流很快", "质量很差", "还行", "", "好", ""]
+    src = _csv(tmp_path, texts=texts)
+    args = ["--text-col", "review", "--id-col", "id", "--steps", "segment", "--chunksize", "2"]
+    full = tmp_path / "full.csv"
+    assert main(["analyze", str(src), "-o", str(full)] + args) == 1
+    out = tmp_path / "out.csv"
+    # the state a run killed after its first chunk leaves: only one of the two files written so far
+    assert main(["analyze", str(_csv(tmp_path, texts=texts[:2], name="head.csv")), "-o", str(out)] + args) in (0, 1)
+    sizes = {"output_bytes": out.stat().st_size if out.exists() else 0,
+             "errors_bytes": (tmp_path / "out.errors.csv").stat().st_size if fail_first else 0}
+    assert (sizes["output_bytes"] == 0) == fail_first and (sizes["errors_bytes"] == 0) != fail_first
+    (tmp_path / "out.csv.voc-progress").write_text(json.dumps({"rows": 2, "failed": 2 if fail_first else 0, **sizes}))
+    assert main(["analyze", str(src), "-o", str(out), "--resume"] + args) == 1
+    assert out.read_bytes() == full.read_bytes()
+    assert (tmp_path / "out.errors.csv").read_bytes() == (tmp_path / "full.errors.csv").read_bytes()

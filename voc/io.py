@@ -129,6 +129,15 @@ def _json_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _has_bytes(target: str | os.PathLike[str]) -> bool:
+    if str(target) == "-":
+        return True
+    try:
+        return Path(target).stat().st_size > 0
+    except OSError:
+        return False
+
+
 class ChunkWriter:
     """Append DataFrames to one output file chunk by chunk (csv/tsv/jsonl stream; parquet by row group).
 
@@ -142,7 +151,8 @@ class ChunkWriter:
         self._fh: IO[str] | None = None
         self._parquet: Any = None
         self._frames: list[pd.DataFrame] = []
-        self._header_written = append
+        # appending to a file that holds nothing yet (a run resumed before its first write there) needs the header
+        self._header_written = append and _has_bytes(target)
 
     def write(self, frame: pd.DataFrame) -> None:
         if self.fmt in {"csv", "tsv", "jsonl"}:
