@@ -284,3 +284,43 @@ def test_resume_writes_the_header_of_a_file_not_written_before_the_stop(tmp_path
     assert main(["analyze", str(src), "-o", str(out), "--resume"] + args) == 1
     assert out.read_bytes() == full.read_bytes()
     assert (tmp_path / "out.errors.csv").read_bytes() == (tmp_path / "full.errors.csv").read_bytes()
+
+
+def test_parquet_output_has_one_schema_whatever_the_chunks_hold(tmp_path):
+    """QA bug 4: the first chunk fixed the parquet schema by inference, so a later chunk with
+    other inferred types (opinions [] then records; ids 1 then "a2") aborted the run."""
+    import pyarrow.parquet as pq
+
+    src = _csv(tmp_path, texts=["嗯", "物流很慢，客服态度差", "质量不错"])
+    out = tmp_path / "o.parquet"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--id-col", "id",
+                 "--steps", "segment,opinions", "--chunksize", "1"]) == 0
+    table = pq.read_table(out)
+    assert str(table.schema.field("opinions").type).startswith("list<element: struct<aspect: string")
+    assert table.column("id").to_pylist() == ["r0", "r1", "r2"]
+    assert [len(o) for o in table.column("opinions").to_pylist()][:2] == [0, 2]
+
+    mixed = tmp_path / "mix.jsonl"
+    mixed.write_text('{"id": 1, "review": "物流很快", "x": 1.5}\n{"id": "a2", "review": "质量很差", "x": true}\n'
+                     '{"id": 3, "review": null}\n', encoding="utf-8")
+    for chunksize in ("1", "10"):  # the same file whatever the chunks
+        out = tmp_path / f"m{chunksize}.parquet"
+        assert main(["analyze", str(mixed), "-o", str(out), "--text-col", "review", "--id-col", "id",
+                     "--steps", "segment", "--chunksize", chunksize]) == 1
+        good = pq.read_table(out).to_pydict()
+        assert good["id"] == ["1", "a2"] and good["x"] == ["1.5", "true"]  # input columns of JSON lines: text
+        assert pq.read_table(tmp_path / f"m{chunksize}.errors.parquet").to_pydict()["id"] == ["3"]
+    out = tmp_path / "rows.parquet"
+    assert main(["analyze", str(mixed), "-o", str(out), "--text-col", "review", "--steps", "segment",
+                 "--chunksize", "1"]) == 1
+    assert pq.read_table(out).schema.field("row").type == "int64"
+
+
+def test_csv_output_keeps_columns_aligned_when_a_chunk_lacks_a_json_key(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "review": "好", "x": "a"}\n{"id": 2, "review": "差"}\n', encoding="utf-8")
+    out = tmp_path / "o.csv"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--steps", "segment",
+                 "--chunksize", "1"]) == 0
+    frame = pd.read_csv(out)
+    assert frame["text_norm"].tolist() == ["好", "差"] and frame["x"].isna().tolist() == [False, True]

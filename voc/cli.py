@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import VocError
 
@@ -211,6 +212,27 @@ def _remove_stale(*paths: str) -> None:
             Path(p).unlink()
 
 
+def _parquet_types(args: argparse.Namespace, steps: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Column types of the output and errors files when they are parquet (one schema per file).
+
+    voc's columns: as :func:`voc.pipeline.output_columns` says; the row numbers: integers; the
+    input's columns: the input's own types when it is parquet, else text (see ChunkWriter).
+    """
+    from .io import format_of
+    from .pipeline import output_columns
+
+    given: dict[str, Any] = {}
+    if format_of(args.input) == "parquet" and Path(args.input).is_file():
+        try:
+            import pyarrow.parquet as pq
+
+            given = {f.name: f.type for f in pq.ParquetFile(args.input).schema_arrow}
+        except Exception:  # noqa: BLE001 - the reader says what is wrong with the file
+            given = {}
+    ids = {"row": "long"} if not args.id_col else {args.id_col: given[args.id_col]} if args.id_col in given else {}
+    return {**given, **dict(output_columns(steps)), **ids}, {**ids, "error": "string"}
+
+
 def _analyze(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -241,8 +263,10 @@ def _analyze(args: argparse.Namespace) -> int:
     total = _count_lines(args.input) if tty else None
     n_in = 0
     start = time.perf_counter()
-    with ChunkWriter(args.output, append=skip > 0) as out, \
-            ChunkWriter(err_path, fmt=format_of(err_path), append=skip > 0) as errs, \
+    out_types, err_types = _parquet_types(args, steps)
+    with ChunkWriter(args.output, append=skip > 0, types=out_types, other_types="string") as out, \
+            ChunkWriter(err_path, fmt=format_of(err_path), append=skip > 0, types=err_types,
+                        other_types="string") as errs, \
             RowAnalyzer(pipeline, steps, n_jobs=args.workers) as analyzer, batch_gc() as models_loaded:
         analyzer.load()
         models_loaded()

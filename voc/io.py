@@ -138,21 +138,93 @@ def _has_bytes(target: str | os.PathLike[str]) -> bool:
         return False
 
 
+def _arrow_type(kind: Any) -> Any:
+    """An arrow type for a kind of :func:`voc.pipeline.output_columns` (an arrow type passes through)."""
+    import pyarrow as pa
+
+    if isinstance(kind, pa.DataType):
+        return kind
+    opinion = pa.struct([
+        ("aspect", pa.string()), ("opinion", pa.string()), ("polarity", pa.string()),
+        ("category", pa.list_(pa.string())), ("aspect_span", pa.list_(pa.int64())),
+        ("opinion_span", pa.list_(pa.int64())),
+    ])
+    kinds = {"string": pa.string(), "double": pa.float64(), "long": pa.int64(),
+             "list[string]": pa.list_(pa.string()), "opinions": pa.list_(opinion)}
+    try:
+        return kinds[kind]
+    except (KeyError, TypeError):
+        raise ConfigError(f"unknown column kind {kind!r}; use one of {sorted(kinds)} or a pyarrow type") from None
+
+
+def _is_missing_scalar(v: Any) -> bool:
+    import pandas as pd
+
+    if v is None:
+        return True
+    if isinstance(v, (str, list, tuple, dict)) or getattr(v, "ndim", 0):
+        return False
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_text(v: Any) -> str | None:
+    """One cell as parquet text: strings as they are, numbers and booleans as JSON writes them,
+    lists and dicts as JSON text, missing as null."""
+    import json
+
+    if isinstance(v, str):
+        return v
+    if _is_missing_scalar(v):
+        return None
+    if hasattr(v, "item") and not hasattr(v, "__len__"):  # numpy scalar
+        v = v.item()
+    if isinstance(v, (bool, int, float)):
+        return json.dumps(v)
+    if isinstance(v, (list, tuple, dict)) or hasattr(v, "tolist"):
+        return json.dumps(v, ensure_ascii=False, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
+    return str(v)
+
+
 class ChunkWriter:
     """Append DataFrames to one output file chunk by chunk (csv/tsv/jsonl stream; parquet by row group).
 
     In csv, tsv and xlsx, list and dict cells (``words``, ``opinions``) are written as JSON text.
+
+    A parquet file has one schema, set when the first chunk is written; every later chunk is
+    converted to it, so a chunk whose values pandas infers differently (an all-empty ``opinions``
+    list, ids that are numbers in one chunk and text in the next) cannot abort the run.
+    ``types`` maps column names to their type: a kind of :func:`voc.pipeline.output_columns`
+    (``"string"``, ``"double"``, ``"long"``, ``"list[string]"``, ``"opinions"``) or a pyarrow
+    type. Other columns, with ``other_types="string"``, are text (numbers and booleans as JSON
+    writes them, lists and dicts as JSON text); with ``"infer"`` (the default), text and
+    all-missing columns are text and the rest keep the type pandas gives them in the first chunk.
+    A later value that does not fit its column's type (text in a number column) is a ConfigError.
     """
 
-    def __init__(self, target: str | os.PathLike[str], *, fmt: str | None = None, append: bool = False) -> None:
+    def __init__(self, target: str | os.PathLike[str], *, fmt: str | None = None, append: bool = False,
+                 types: dict[str, Any] | None = None, other_types: str = "infer") -> None:
+        if other_types not in {"infer", "string"}:
+            raise ConfigError(f"other_types must be 'infer' or 'string', got {other_types!r}")
         self.target = target
         self.fmt = fmt or format_of(target)
         self.append = append
+        self.types = dict(types or {})
+        self.other_types = other_types
+        self._columns: list[Any] | None = None
         self._fh: IO[str] | None = None
         self._parquet: Any = None
+        self._schema: Any = None
         self._frames: list[pd.DataFrame] = []
         # appending to a file that holds nothing yet (a run resumed before its first write there) needs the header
         self._header_written = append and _has_bytes(target)
+        if self._header_written and self.fmt in {"csv", "tsv"} and str(target) != "-":
+            import csv
+
+            with open(target, encoding="utf-8", newline="") as fh:  # the header an earlier run wrote
+                self._columns = next(csv.reader(fh, delimiter="," if self.fmt == "csv" else "\t"), None)
 
     def write(self, frame: pd.DataFrame) -> None:
         if self.fmt in {"csv", "tsv", "jsonl"}:
@@ -165,6 +237,7 @@ class ChunkWriter:
                 text = frame.to_json(orient="records", lines=True, force_ascii=False)
                 self._fh.write(text if text.endswith("\n") or not text else text + "\n")
             else:
+                frame = self._same_columns(frame)
                 _json_cells(frame).to_csv(self._fh, sep="," if self.fmt == "csv" else "\t", index=False,
                              header=not self._header_written)
                 self._header_written = True
@@ -175,15 +248,71 @@ class ChunkWriter:
                 import pyarrow.parquet as pq
             except ImportError:
                 raise ConfigError("writing parquet needs pyarrow: pip install 'voc[files]'") from None
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self._schema is None:
+                self._schema = self._parquet_schema(frame)
+            table = self._arrow_table(frame)
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.target, table.schema)
+                self._parquet = pq.ParquetWriter(self.target, self._schema)
             self._parquet.write_table(table)
         elif self.fmt == "xlsx":
             _need_openpyxl("writing")
             self._frames.append(_json_cells(frame))
         else:  # pragma: no cover - format_of guards
             raise ConfigError(f"unknown output format {self.fmt!r}")
+
+    def _same_columns(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A csv/tsv file has one header: later chunks are aligned to the first chunk's columns
+        (a column a chunk lacks, such as a JSON key absent from all its lines, is empty there);
+        a column that is new after the header was written is a ConfigError, not a shifted row."""
+        if self._columns is None:
+            self._columns = list(frame.columns)
+            return frame
+        if list(frame.columns) == self._columns:
+            return frame
+        new = [c for c in frame.columns if c not in self._columns]
+        if new:
+            raise ConfigError(f"column(s) {new} first appear after the header of {self.target} was written "
+                              f"(columns {self._columns}); write jsonl instead, or give every row these columns")
+        return frame.reindex(columns=self._columns)
+
+    def _parquet_schema(self, frame: pd.DataFrame) -> Any:
+        import pandas as pd
+        import pyarrow as pa
+
+        fields = []
+        for name in frame.columns:
+            col = frame[name]
+            if name in self.types:
+                t = _arrow_type(self.types[name])
+            elif (self.other_types == "string" or col.dtype == object or pd.api.types.is_string_dtype(col.dtype)
+                  or col.isna().all()):
+                t = pa.string()
+            else:
+                t = pa.Schema.from_pandas(frame[[name]], preserve_index=False).field(name).type
+            fields.append(pa.field(str(name), t))
+        return pa.schema(fields)
+
+    def _arrow_table(self, frame: pd.DataFrame) -> Any:
+        import pandas as pd
+        import pyarrow as pa
+
+        names = self._schema.names
+        new = [c for c in frame.columns if str(c) not in names]
+        if new:
+            raise ConfigError(f"column(s) {new} first appear after the first rows written to {self.target}; a parquet "
+                              f"file has one set of columns (here {names}): write csv or jsonl instead")
+        frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+        arrays = []
+        for field in self._schema:
+            values = frame[field.name] if field.name in frame.columns else pd.Series([None] * len(frame), dtype=object)
+            if pa.types.is_string(field.type) and not isinstance(values.dtype, pd.StringDtype):
+                values = pd.Series([_as_text(v) for v in values], dtype=object)
+            try:
+                arrays.append(pa.array(values, type=field.type, from_pandas=True))
+            except (pa.ArrowException, TypeError, ValueError, OverflowError) as err:
+                raise ConfigError(f"column {field.name!r} does not fit parquet type {field.type}, which its first "
+                                  f"rows set ({err}); write csv or jsonl instead") from None
+        return pa.Table.from_arrays(arrays, schema=self._schema)
 
     def close(self) -> None:
         if self._fh is not None and self._fh is not sys.stdout:
