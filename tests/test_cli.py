@@ -233,7 +233,8 @@ def test_a_new_run_leaves_nothing_of_an_earlier_run(tmp_path, capsys):
     assert len(pd.read_csv(errs)) == 2
 
     d1, d2 = tmp_path / "d1.jsonl", tmp_path / "d2.jsonl"
-    d1.write_text('{"id": "d1", "turns": [{"role": "customer", "text": "我要打12315投诉你们"}]}\n', encoding="utf-8")
+    d1.write_text('{"id": "d1", "turns": [{"role": "customer", "text": "我要打12315投诉你们"}]}\n',
+                  encoding="utf-8")
     d2.write_text('{"id": "d2", "turns": [{"role": "customer", "text": "谢谢"}]}\n', encoding="utf-8")
     risk = tmp_path / "risk.csv"
     assert main(["alerts", str(d1), "-o", str(risk)]) == 0 and (tmp_path / "risk.flags.csv").exists()
@@ -269,7 +270,8 @@ def test_output_that_is_the_input_or_the_errors_file_is_refused(tmp_path, capsys
 def test_resume_writes_the_header_of_a_file_not_written_before_the_stop(tmp_path, fail_first):
     """QA bug 2: resumed after a stop before the first good (or first failed) row, the output
     (or errors) file lacked its header; it is now byte-identical to a clean run."""
-    texts = ["", "", "物流很快", "质量很差", "", "还行"] if fail_first else ["物流很快", "质量很差", "还行", "", "好", ""]
+    texts = (["", "", "物流很快", "质量很差", "", "还行"] if fail_first
+             else ["物流很快", "质量很差", "还行", "", "好", ""])
     src = _csv(tmp_path, texts=texts)
     args = ["--text-col", "review", "--id-col", "id", "--steps", "segment", "--chunksize", "2"]
     full = tmp_path / "full.csv"
@@ -301,7 +303,8 @@ def test_parquet_output_has_one_schema_whatever_the_chunks_hold(tmp_path):
     assert [len(o) for o in table.column("opinions").to_pylist()][:2] == [0, 2]
 
     mixed = tmp_path / "mix.jsonl"
-    mixed.write_text('{"id": 1, "review": "物流很快", "x": 1.5}\n{"id": "a2", "review": "质量很差", "x": true}\n'
+    mixed.write_text('{"id": 1, "review": "物流很快", "x": 1.5}\n'
+                     '{"id": "a2", "review": "质量很差", "x": true}\n'
                      '{"id": 3, "review": null}\n', encoding="utf-8")
     for chunksize in ("1", "10"):  # the same file whatever the chunks
         out = tmp_path / f"m{chunksize}.parquet"
@@ -324,3 +327,96 @@ def test_csv_output_keeps_columns_aligned_when_a_chunk_lacks_a_json_key(tmp_path
                  "--chunksize", "1"]) == 0
     frame = pd.read_csv(out)
     assert frame["text_norm"].tolist() == ["好", "差"] and frame["x"].isna().tolist() == [False, True]
+
+
+def _bad_inputs(tmp_path):
+    (tmp_path / "ok.csv").write_text("id,review\n1,好\n", encoding="utf-8")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "rowcol.csv").write_text("row,review\n1,物流很快\n", encoding="utf-8")
+    (tmp_path / "unclosed.csv").write_text('id,review\n1,"物流很快\n2,还行\n', encoding="utf-8")
+    (tmp_path / "dir.csv").mkdir()
+    (tmp_path / "array.json").write_text('[{"review": "好"}]\n', encoding="utf-8")
+    (tmp_path / "tclash.csv").write_text("q,l1\n怎么退货,x\n退款多久到账,y\n", encoding="utf-8")
+    (tmp_path / "x.parquet").write_text("not parquet", encoding="utf-8")
+
+
+@pytest.mark.parametrize("argv, says", [
+    ("analyze empty.csv -o o.csv --text-col review", "empty"),
+    ("analyze ok.csv -o o.csv --text-col review --id-col nope", "--id-col 'nope'"),
+    ("analyze rowcol.csv -o o.csv --text-col review", "--id-col row"),
+    ("analyze unclosed.csv -o o.csv --text-col review", "never closed"),
+    ("analyze array.json -o o.csv --text-col review", "JSON lines"),
+    ("analyze ok.csv -o o.csv --text-col review --encoding bogus", "unknown encoding 'bogus'"),
+    ("analyze dir.csv -o o.csv --text-col review", "folder"),
+    ("analyze ok.csv -o nodir/o.csv --text-col review", "mkdir -p nodir"),
+    ("analyze x.parquet -o o.csv --text-col review", "not a readable parquet"),
+    ("eval empty.csv --text-col review --label-col label", "empty"),
+    ("topics empty.csv -o t.csv --text-col review", "empty"),
+    ("topics tclash.csv -o t.csv --text-col q --paths p.csv", "['l1']"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, argv, says):
+    """QA bug 6: each of these ended in a pandas/pyarrow/OS traceback with exit 1."""
+    _bad_inputs(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(argv.split()) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def test_malformed_rows_go_to_the_errors_file(tmp_path):
+    """A csv row with extra fields, a line that is not JSON: failed rows with their line, the rest analysed."""
+    src = tmp_path / "extra.csv"
+    src.write_text("id,review\n1,物流很快\n2,质量很差,多余字段\n3,还行\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--id-col", "id",
+                 "--steps", "segment"]) == 1
+    assert pd.read_csv(out)["id"].tolist() == [1, 3]
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    assert errors["id"].tolist() == [2] and "line 3: 3 fields" in errors.loc[0, "error"]
+
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"id": 1, "review": "好"}\n{"id": 2, "review": "坏"\n\n[3]\n{"id": 5, "review": "中"}\n',
+                   encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--steps", "segment"]) == 1
+    assert [json.loads(x)["row"] for x in out.read_text(encoding="utf-8").splitlines()] == [0, 3]
+    errors = [json.loads(x) for x in (tmp_path / "o.errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [e["row"] for e in errors] == [1, 2]
+    assert "line 2: not valid JSON" in errors[0]["error"] and "line 4: a JSON list" in errors[1]["error"]
+
+
+def test_gb18030_after_64k_of_ascii_is_detected(tmp_path):
+    src = tmp_path / "late_gb.csv"
+    head = "id,review\n" + "".join(f"a{i},ok good product number {i}\n" for i in range(3000))
+    src.write_bytes(head.encode() + "x1,质量很差\n".encode("gb18030"))
+    assert len(head) > 1 << 16
+    assert vio.detect_encoding(src) == "gb18030"
+    last = pd.concat(vio.read_chunks(src, chunksize=1000))["review"].iloc[-1]
+    assert last == "质量很差"
+
+
+def test_an_unexpected_error_is_one_line_and_exit_3(tmp_path, monkeypatch, capsys):
+    from voc import cli
+
+    def broken(args):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "_topics", broken)
+    assert main(["topics", "x.csv", "-o", "t.csv", "--text-col", "q"]) == 3
+    err = capsys.readouterr().err
+    assert err == ("voc topics: internal error: RuntimeError: boom second line (a bug in voc; run with VOC_DEBUG=1 "
+                   "for the traceback and report it)\n")
+
+
+def test_help_lists_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    out = capsys.readouterr().out
+    assert "exit codes:" in out and "3  internal error" in out
+
+
+def test_csv_piped_to_stdin_says_stdin_reads_json_lines():
+    proc = subprocess.run([sys.executable, "-m", "voc", "analyze", "-", "-o", "-", "--text-col", "review"],
+                          input="id,review\n1,好\n", capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "does not look like JSON lines" in proc.stderr and proc.stderr.count("\n") == 1

@@ -1,7 +1,8 @@
 """The ``voc`` command: analyse review dumps from the shell.
 
 Exit codes: 0 every row analysed; 1 some rows failed (see the errors file);
-2 bad usage or unreadable input.
+2 bad usage or unreadable input; 3 internal error (a bug in voc: one line, and the
+traceback with ``VOC_DEBUG=1``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ from typing import Any
 from .errors import VocError
 
 __all__ = ["main"]
+
+EXIT_OK, EXIT_ROWS_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+EXIT_CODES = """\
+exit codes:
+  0  every row analysed
+  1  some rows failed (voc analyze: see the errors file; the others were written)
+  2  bad usage or unreadable input (the message says what was expected)
+  3  internal error: a bug in voc (set VOC_DEBUG=1 for the traceback)"""
 
 ANALYZE_EXAMPLE = """\
 example:
@@ -50,14 +60,19 @@ example:
   voc eval labelled.csv --text-col review --label-col label [--model my_model/]"""
 
 
+def _epilog(example: str) -> str:
+    return example + "\n\n" + EXIT_CODES
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    p = argparse.ArgumentParser(prog="voc", description="Chinese voice-of-customer analytics.")
+    p = argparse.ArgumentParser(prog="voc", description="Chinese voice-of-customer analytics.", epilog=EXIT_CODES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"voc {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    a = sub.add_parser("analyze", help="score every text of a dump", epilog=ANALYZE_EXAMPLE,
+    a = sub.add_parser("analyze", help="score every text of a dump", epilog=_epilog(ANALYZE_EXAMPLE),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     a.add_argument("input", help="csv, tsv, jsonl, parquet or xlsx file; '-' for JSON lines on stdin")
     a.add_argument("-o", "--output", required=True, help="output file (format by extension); '-' for stdout")
@@ -74,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="continue an interrupted run: keep what OUTPUT already holds and skip those rows")
 
     t = sub.add_parser("topics", help="cluster texts into a labelled three-level topic tree",
-                       epilog=TOPICS_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=_epilog(TOPICS_EXAMPLE), formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument("input", help="csv, tsv, jsonl, parquet or xlsx file")
     t.add_argument("-o", "--output", required=True, help="the nodes table (format by extension)")
     t.add_argument("--text-col", required=True, help="column holding the texts")
@@ -82,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--levels", type=int, default=3, help="depth of the tree (default 3)")
     t.add_argument("--encoding", help="input encoding (default: detect UTF-8 / GB18030)")
 
-    r = sub.add_parser("alerts", help="score customer-service dialogues for risk", epilog=ALERTS_EXAMPLE,
+    r = sub.add_parser("alerts", help="score customer-service dialogues for risk", epilog=_epilog(ALERTS_EXAMPLE),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("input", help="one row per turn (csv/tsv/jsonl/parquet/xlsx), or dialogues as JSON lines")
     r.add_argument("-o", "--output", required=True, help="one row per dialogue (format by extension)")
@@ -93,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--encoding", help="input encoding (default: detect UTF-8 / GB18030)")
 
     rp = sub.add_parser("report", help="write a self-contained HTML report of an analysed file",
-                        epilog=REPORT_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+                        epilog=_epilog(REPORT_EXAMPLE), formatter_class=argparse.RawDescriptionHelpFormatter)
     rp.add_argument("input", help="output of `voc analyze` (csv, tsv, jsonl, parquet or xlsx)")
     rp.add_argument("-o", "--output", required=True, help="the .html file to write")
     rp.add_argument("--text-col", help="column shown in example verbatims (default: text_norm)")
@@ -106,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--errors", help="failed rows of voc analyze (default: INPUT.errors.<ext> when it exists)")
     rp.add_argument("--encoding", help="input encoding (default: detect UTF-8 / GB18030)")
 
-    e = sub.add_parser("eval", help="evaluate the sentiment model on a labelled file", epilog=EVAL_EXAMPLE,
+    e = sub.add_parser("eval", help="evaluate the sentiment model on a labelled file", epilog=_epilog(EVAL_EXAMPLE),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     e.add_argument("input", help="labelled csv/tsv/jsonl/parquet/xlsx file")
     e.add_argument("--text-col", required=True)
@@ -189,7 +204,8 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _check_distinct(written: Sequence[tuple[str, str | None, str]], read: Sequence[tuple[str, str | None]] = ()) -> None:
+def _check_distinct(written: Sequence[tuple[str, str | None, str]],
+                    read: Sequence[tuple[str, str | None]] = ()) -> None:
     """Refuse a file this command writes that is also one it reads or another it writes.
 
     Writing one would truncate the other: ``-o`` equal to the input destroyed the input.
@@ -210,6 +226,29 @@ def _remove_stale(*paths: str) -> None:
     for p in paths:
         if p != "-" and Path(p).is_file():
             Path(p).unlink()
+
+
+def _check_folders(*paths: str | None) -> None:
+    """An output path whose folder does not exist is a usage error before anything runs."""
+    from .errors import ConfigError
+
+    for p in paths:
+        if p and p != "-" and not Path(p).parent.is_dir():
+            raise ConfigError(f"the folder of {p} does not exist; create it first (mkdir -p {Path(p).parent}) "
+                              "or give another path")
+
+
+def _check_columns(args: argparse.Namespace, columns: list[Any]) -> None:
+    from .errors import ConfigError
+
+    if args.text_col not in columns:
+        raise ConfigError(f"column {args.text_col!r} not in {args.input}; columns: {columns}")
+    if args.id_col and args.id_col not in columns:
+        raise ConfigError(f"--id-col {args.id_col!r} is not a column of {args.input}; columns: {columns}")
+    if not args.id_col and "row" in columns:
+        raise ConfigError(f"{args.input} has a column named 'row', the name voc analyze gives the row numbers "
+                          "when there is no --id-col; pass --id-col row to use that column as the id "
+                          "(or --id-col with another column)")
 
 
 def _parquet_types(args: argparse.Namespace, steps: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -237,14 +276,17 @@ def _analyze(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .errors import ConfigError
-    from .io import ChunkWriter, format_of, read_chunks
+    from .io import READ_ERROR, ChunkWriter, _check_encoding, format_of, read_chunks
     from .pipeline import Pipeline, RowAnalyzer, _check_steps, batch_gc, rows_frame
 
     steps = _check_steps(args.steps)
     if args.chunksize < 1 or args.workers < 1:
         raise ConfigError(f"--chunksize and --workers must be >= 1, got {args.chunksize} and {args.workers}")
+    _check_encoding(args.encoding)
     pipeline = Pipeline(steps=steps)
     err_path = _errors_path(args.output, args.errors)
+    format_of(args.input), format_of(err_path)
+    _check_folders(args.output, err_path)
     _check_distinct([("the output", args.output, "give -o another path"),
                      ("the errors file", err_path, "give --errors another path")], [("the input", args.input)])
     streamable = args.output != "-" and format_of(args.output) in {"csv", "tsv", "jsonl"}
@@ -255,7 +297,7 @@ def _analyze(args: argparse.Namespace) -> int:
             raise ConfigError("--resume needs a csv, tsv or jsonl OUTPUT file (not '-', parquet or xlsx)")
         state = checkpoint.restore()
         skip, n_failed = state["rows"], state["failed"]
-    chunks = read_chunks(args.input, chunksize=args.chunksize, encoding=args.encoding)
+    chunks = read_chunks(args.input, chunksize=args.chunksize, encoding=args.encoding, bad_rows="keep")
     first = next(chunks, None)  # a missing or unreadable input stops here, before any file is touched
     if not args.resume:  # a new run starts from nothing: no rows, failures or checkpoint of an earlier run survive
         _remove_stale(args.output, err_path, args.output + ".voc-progress")
@@ -270,22 +312,35 @@ def _analyze(args: argparse.Namespace) -> int:
             RowAnalyzer(pipeline, steps, n_jobs=args.workers) as analyzer, batch_gc() as models_loaded:
         analyzer.load()
         models_loaded()
+        checked = False
         for chunk in itertools.chain([first] if first is not None else [], chunks):
-            if args.text_col not in chunk.columns:
-                raise ConfigError(f"column {args.text_col!r} not in {args.input}; columns: {list(chunk.columns)}")
+            read_error = chunk.pop(READ_ERROR)
+            unread = read_error.notna().to_numpy()
+            if not checked and (not len(chunk) or not unread.all()):  # the first chunk with a row read
+                _check_columns(args, list(chunk.columns))
+                checked = True
+            if not args.id_col and "row" in chunk.columns:  # a JSON key first seen in a later chunk
+                _check_columns(args, list(chunk.columns))
+            for col in (args.text_col, args.id_col):
+                if col and col not in chunk.columns:  # JSON lines: a key no line of this chunk has
+                    chunk[col] = None
+            if not len(chunk):  # a header without rows
+                continue
             if n_in + len(chunk) <= skip:  # done in an earlier run
                 n_in += len(chunk)
                 continue
             if n_in < skip:
-                chunk = chunk.iloc[skip - n_in:]
+                cut = skip - n_in
+                chunk, read_error, unread = chunk.iloc[cut:], read_error.iloc[cut:], unread[cut:]
                 n_in = skip
             id_name = args.id_col or "row"
             ids = chunk[args.id_col] if args.id_col else pd.Series(range(n_in, n_in + len(chunk)), index=chunk.index)
             texts = chunk[args.text_col].tolist()
             too_long = [isinstance(t, str) and len(t) > args.max_chars for t in texts]
-            rows = analyzer.analyze([None if tl else t for t, tl in zip(texts, too_long)])
+            rows = analyzer.analyze([None if tl or ur else t for t, tl, ur in zip(texts, too_long, unread)])
             result = rows_frame(rows, chunk.index)
             result.loc[too_long, "voc_error"] = f"text longer than --max-chars={args.max_chars}"
+            result.loc[unread, "voc_error"] = read_error[unread].to_numpy()  # could not be read: why
             failed = result["voc_error"].notna()
             keep = chunk.drop(columns=[c for c in result.columns if c in chunk.columns])
             good = pd.concat([keep, result.drop(columns=["voc_error"])], axis=1)[~failed]
@@ -320,7 +375,8 @@ def _read_all(path: str, encoding: str | None) -> "pd.DataFrame":
 
     from .io import read_chunks
 
-    return pd.concat(list(read_chunks(path, encoding=encoding)), ignore_index=True)
+    parts = list(read_chunks(path, encoding=encoding))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def _with_suffix(output: str, tag: str) -> str:
@@ -333,11 +389,20 @@ def _topics(args: argparse.Namespace) -> int:
     from .io import ChunkWriter
     from .topics import TopicTree
 
+    from .io import _check_encoding, format_of
+
+    _check_encoding(args.encoding)
+    format_of(args.output), format_of(args.paths) if args.paths else None
+    _check_folders(args.output, args.paths)
     _check_distinct([("the output", args.output, "give -o another path"),
                      ("the --paths file", args.paths, "give --paths another path")], [("the input", args.input)])
     frame = _read_all(args.input, args.encoding)
     if args.text_col not in frame.columns:
         raise ConfigError(f"column {args.text_col!r} not in {args.input}; columns: {list(frame.columns)}")
+    clash = [f"l{k + 1}" for k in range(args.levels) if f"l{k + 1}" in frame.columns] if args.paths else []
+    if clash:
+        raise ConfigError(f"{args.input} already has column(s) {clash}, where --paths writes each row's topic "
+                          "labels; rename them in the input, or leave out --paths")
     texts = frame[args.text_col].fillna("").astype(str).tolist()
     tree = TopicTree(levels=args.levels).fit(texts)
     nodes = tree.to_frame()
@@ -363,8 +428,11 @@ def _alerts(args: argparse.Namespace) -> int:
 
     from .alerts import RiskDetector, assess_frame, dialogues_from_jsonl
     from .errors import ConfigError
-    from .io import ChunkWriter, format_of
+    from .io import ChunkWriter, _check_encoding, format_of
 
+    _check_encoding(args.encoding)
+    format_of(args.output)
+    _check_folders(args.output)
     flags_path = _with_suffix(args.output, "flags")
     _check_distinct([("the output", args.output, "give -o another path"),
                      ("the flags file", flags_path, "give -o another path (flags go to OUTPUT.flags.<ext>)")],
@@ -413,6 +481,10 @@ def _report(args: argparse.Namespace) -> int:
     from .reporting import aggregate as agg
     from .reporting import report
 
+    from .io import _check_encoding
+
+    _check_encoding(args.encoding)
+    _check_folders(args.output)
     _check_distinct([("the output", args.output, "give -o another path")],
                     [("the input", args.input), ("the --errors file", args.errors),
                      ("the --dialogues file", args.dialogues)])
@@ -469,11 +541,10 @@ def _report(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .io import read_chunks
     from .sentiment_analysis import SentimentModel
     from .sentiment_analysis.evaluate import evaluate
 
-    frame = pd.concat(list(read_chunks(args.input)), ignore_index=True)
+    frame = _read_all(args.input, None)
     for col in (args.text_col, args.label_col):
         if col not in frame.columns:
             raise VocError(f"column {col!r} not in {args.input}; columns: {list(frame.columns)}")
@@ -491,21 +562,27 @@ def _eval(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``voc`` console script."""
     args = _parser().parse_args(argv)
+    run = {"analyze": _analyze, "eval": _eval, "topics": _topics, "alerts": _alerts, "report": _report}
     try:
-        if args.command == "analyze":
-            return _analyze(args)
-        if args.command == "eval":
-            return _eval(args)
-        if args.command == "topics":
-            return _topics(args)
-        if args.command == "alerts":
-            return _alerts(args)
-        if args.command == "report":
-            return _report(args)
+        return run[args.command](args)
     except VocError as err:
         print(f"voc {args.command}: error: {err}", file=sys.stderr)
-        return 2
-    return 2  # pragma: no cover - argparse enforces a command
+        return EXIT_USAGE
+    except OSError as err:  # a file that cannot be opened or written: permissions, a full disk
+        where = f": {err.filename}" if getattr(err, "filename", None) else ""
+        print(f"voc {args.command}: error: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as err:  # noqa: BLE001 - last resort: one line and a code of its own, not a traceback
+        import os
+
+        if os.environ.get("VOC_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        text = " ".join(str(err).split())[:500]
+        print(f"voc {args.command}: internal error: {type(err).__name__}: {text} (a bug in voc; run with "
+              "VOC_DEBUG=1 for the traceback and report it)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,11 @@
 
 Formats are chosen by extension; ``-`` means JSON lines on stdin/stdout.
 Text files are read as UTF-8 (a BOM is accepted) or GB18030, detected from
-the first bytes unless ``encoding`` is given.
+the first non-ASCII bytes unless ``encoding`` is given. csv, tsv and JSON lines
+are read row by row (Python's csv and json modules), so a row that cannot be read
+(extra fields, a line that is not JSON, bytes not in the file's encoding) is
+reported with its line number, by an InputError or, with ``bad_rows="keep"``,
+as a row of its chunk whose :data:`READ_ERROR` says why.
 
 >>> import io, voc.io
 >>> next(voc.io.read_chunks(io.StringIO("review\\n好评\\n"), fmt="csv"))["review"].tolist()
@@ -11,7 +15,10 @@ the first bytes unless ``encoding`` is given.
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +29,7 @@ from .errors import ConfigError, InputError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["ChunkWriter", "detect_encoding", "format_of", "read_chunks"]
+__all__ = ["READ_ERROR", "ChunkWriter", "detect_encoding", "format_of", "read_chunks"]
 
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl",
             ".parquet": "parquet", ".xlsx": "xlsx"}
@@ -44,61 +51,380 @@ def format_of(path: str | os.PathLike[str]) -> str:
         ) from None
 
 
-def detect_encoding(path: str | os.PathLike[str], sample: int = 1 << 16) -> str:
-    """``utf-8-sig`` when the file's first bytes decode as UTF-8, else ``gb18030``."""
-    with open(path, "rb") as fh:
-        head = fh.read(sample)
-    try:
-        head.decode("utf-8")
+#: In frames from ``read_chunks(..., bad_rows="keep")``: why a row could not be read (None when it could).
+READ_ERROR = "__voc_read_error__"
+
+_FIELD_LIMIT = 1 << 26  # characters in one csv field: past this, an unclosed quote is the likely cause
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _mark_bad_bytes(err: UnicodeError) -> tuple[str, int]:
+    """Decode each undecodable byte as a lone surrogate (U+DC00 + byte), so its row can be reported."""
+    if isinstance(err, UnicodeDecodeError):
+        return chr(0xDC00 + err.object[err.start]), err.start + 1
+    raise err
+
+
+codecs.register_error("voc.badbytes", _mark_bad_bytes)
+
+
+def _bad_bytes(text: str) -> bytes:
+    return bytes(ord(c) - 0xDC00 for c in _SURROGATE.findall(text) if 0xDC00 <= ord(c) <= 0xDCFF)
+
+
+def _clean(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _decode_counts(head: bytes, encoding: str) -> tuple[int, int]:
+    """(non-ASCII characters decoded, undecodable bytes) of a sample; a character cut at its end is neither."""
+    text = codecs.getincrementaldecoder(encoding)(errors="voc.badbytes").decode(head, final=False)
+    bad = len(_SURROGATE.findall(text))
+    return len(re.findall("[^\x00-\x7f]", text)) - bad, bad
+
+
+def _guess_encoding(head: bytes, name: str) -> str:
+    ok, bad = _decode_counts(head, "utf-8")
+    if not bad:
         return "utf-8-sig"
-    except UnicodeDecodeError as err:
-        if err.start >= len(head) - 3:  # a character cut at the sample's end
-            return "utf-8-sig"
-    try:
-        head.decode("gb18030")
+    if not _decode_counts(head, "gb18030")[1]:
         return "gb18030"
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{path} is neither UTF-8 nor GB18030; convert it or pass --encoding (e.g. big5)"
-        ) from None
+    raise InputError(f"{name} is neither UTF-8 nor GB18030; convert it or pass --encoding (e.g. big5)")
+
+
+def _open_binary(path: str | os.PathLike[str]) -> IO[bytes]:
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gz":
+        import gzip
+
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".bz2":
+        import bz2
+
+        return bz2.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".xz":
+        import lzma
+
+        return lzma.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".zst":
+        try:
+            import zstandard
+        except ImportError:
+            raise ConfigError(f"reading {path} needs zstandard: pip install zstandard") from None
+        return zstandard.open(path, "rb")  # type: ignore[no-any-return]
+    return open(path, "rb")
+
+
+def detect_encoding(path: str | os.PathLike[str], sample: int = 1 << 16) -> str:
+    """``utf-8-sig`` when the file's first non-ASCII bytes decode as UTF-8, else ``gb18030``.
+
+    The sample starts at the first non-ASCII byte (a file can hold thousands of ASCII lines
+    before its first Chinese character); a file of ASCII only is UTF-8.
+    """
+    with _open_binary(path) as fh:
+        while True:
+            block = fh.read(sample)
+            if not block:
+                return "utf-8-sig"
+            if not block.isascii():
+                break
+        start = re.search(rb"[\x80-\xff]", block).start()  # type: ignore[union-attr]
+        head = block[start:] + fh.read(start)
+    return _guess_encoding(head, str(path))
+
+
+def _check_encoding(encoding: str | None) -> None:
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ConfigError(f"unknown encoding {encoding!r}; give a Python codec name such as utf-8, "
+                              "gb18030 or big5") from None
 
 
 def read_chunks(source: str | os.PathLike[str] | IO[str], *, fmt: str | None = None,
-                chunksize: int = 10_000, encoding: str | None = None) -> Iterator[pd.DataFrame]:
-    """Yield DataFrames of at most ``chunksize`` rows, every column read as text where it can be."""
+                chunksize: int = 10_000, encoding: str | None = None,
+                bad_rows: str = "raise") -> Iterator[pd.DataFrame]:
+    """Yield DataFrames of at most ``chunksize`` rows, every column read as text where it can be.
+
+    csv/tsv: every cell is text, an empty cell is missing; jsonl: one JSON object per line
+    (blank lines skipped). A row that cannot be read — more fields than the header, a line
+    that is not JSON, bytes that are not in the file's encoding — raises an InputError naming
+    its line with ``bad_rows="raise"``; with ``"keep"`` it is a row of its chunk (its cells as
+    far as they could be read) whose :data:`READ_ERROR` column says why (that column is None
+    on good rows), so a caller can report it and go on. A file that cannot be read at all (an
+    empty csv without a header, a first line that is not JSON, an unclosed quote that runs to
+    the end) raises an InputError in both modes.
+    """
     import pandas as pd
 
     if fmt is None:
         if not isinstance(source, (str, os.PathLike)):
             raise ConfigError("read_chunks needs fmt= when reading from a file object")
         fmt = format_of(source)
+    if bad_rows not in {"raise", "keep"}:
+        raise ConfigError(f"bad_rows must be 'raise' or 'keep', got {bad_rows!r}")
+    if not isinstance(chunksize, int) or chunksize < 1:
+        raise ConfigError(f"chunksize must be an int >= 1, got {chunksize!r}")
+    _check_encoding(encoding)
+    keep = bad_rows == "keep"
+    name = "<stream>"
     if isinstance(source, (str, os.PathLike)) and str(source) == "-":
-        source = sys.stdin
+        source, name = sys.stdin, "stdin"
     is_path = isinstance(source, (str, os.PathLike))
-    if is_path and not Path(source).exists():  # type: ignore[arg-type]
-        raise InputError(f"input file {source} does not exist")
-    if is_path and encoding is None and fmt in {"csv", "tsv", "jsonl"}:
-        encoding = detect_encoding(source)  # type: ignore[arg-type]
-    if fmt in {"csv", "tsv"}:
-        yield from pd.read_csv(source, sep="," if fmt == "csv" else "\t", dtype=str, keep_default_na=False,
-                               na_values=[""], chunksize=chunksize, encoding=encoding)
-    elif fmt == "jsonl":
-        yield from pd.read_json(source, lines=True, chunksize=chunksize, dtype=False, encoding=encoding)
+    if is_path:
+        name = str(source)
+        if not Path(source).exists():  # type: ignore[arg-type]
+            raise InputError(f"input file {source} does not exist")
+        if Path(source).is_dir():  # type: ignore[arg-type]
+            raise InputError(f"{source} is a folder; give a {fmt} file")
+    if fmt in {"csv", "tsv", "jsonl"}:
+        if is_path:
+            enc = encoding or detect_encoding(source)  # type: ignore[arg-type]
+            fh: IO[str] = io.TextIOWrapper(_open_binary(source), encoding=enc,  # type: ignore[arg-type]
+                                           errors="voc.badbytes", newline="")
+        else:
+            enc, fh = encoding or "utf-8", source  # type: ignore[assignment]
+        try:
+            if fmt == "jsonl":
+                yield from _jsonl_chunks(fh, chunksize, name, keep, enc)
+            else:
+                yield from _csv_chunks(fh, "," if fmt == "csv" else "\t", chunksize, name, keep, enc)
+        finally:
+            if is_path:
+                fh.close()
     elif fmt == "parquet":
         try:
+            import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:
             raise ConfigError("reading parquet needs pyarrow: pip install 'voc[files]'") from None
-        pf = pq.ParquetFile(source)
-        for batch in pf.iter_batches(batch_size=chunksize):
-            yield batch.to_pandas()
+        try:
+            pf = pq.ParquetFile(source)
+            batches = pf.iter_batches(batch_size=chunksize)
+            for batch in batches:
+                yield _with_read_error(batch.to_pandas(), keep)
+        except (pa.ArrowException, OSError) as err:
+            raise InputError(f"{name} is not a readable parquet file ({err})") from None
     elif fmt == "xlsx":
         _need_openpyxl("reading")
-        frame = pd.read_excel(source, dtype=str)  # xlsx cannot be streamed; read once
-        for start in range(0, len(frame), chunksize):
-            yield frame.iloc[start:start + chunksize]
+        try:
+            frame = pd.read_excel(source, dtype=str)  # xlsx cannot be streamed; read once
+        except Exception as err:  # noqa: BLE001 - zip, xml or openpyxl errors: the file is not readable
+            raise InputError(f"{name} is not a readable xlsx file ({type(err).__name__}: {err})") from None
+        for start in range(0, max(len(frame), 1), chunksize):  # a sheet with a header only: one empty chunk
+            yield _with_read_error(frame.iloc[start:start + chunksize], keep)
     else:
         raise ConfigError(f"unknown format {fmt!r}; use one of {sorted(set(_FORMATS.values()))}")
+
+
+def _with_read_error(frame: pd.DataFrame, keep: bool, errors: list[str | None] | None = None) -> pd.DataFrame:
+    if keep:
+        frame = frame.copy() if errors is None else frame
+        frame[READ_ERROR] = errors if errors is not None else [None] * len(frame)
+        frame[READ_ERROR] = frame[READ_ERROR].astype(object)
+    return frame
+
+
+class _Lines:
+    """The lines a csv reader consumes: counts them, notes undecodable bytes and the end of the file."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh, self.n, self.eof, self.bad = fh, 0, False, b""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.fh.readline()
+        if not line:
+            self.eof = True
+            raise StopIteration
+        if self.n == 0:
+            line = line.lstrip("\ufeff")  # a BOM the encoding left (utf-8 given for a utf-8-sig file)
+        self.n += 1
+        if _SURROGATE.search(line):
+            self.bad += _bad_bytes(line)
+        return line
+
+
+def _bad_bytes_message(line: int, bad: bytes, enc: str) -> str:
+    shown = bad[:8]
+    return (f"line {line}: bytes {shown!r}{'…' if len(bad) > 8 else ''} are not {_encoding_name(enc)} "
+            "(read as the rest of the file; pass its encoding if the file is in another)")
+
+
+def _encoding_name(enc: str) -> str:
+    return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "utf8": "UTF-8", "gb18030": "GB18030"}.get(enc.lower(), enc)
+
+
+def _header(names: list[str]) -> list[str]:
+    """Column names as pandas makes them: an empty name is ``Unnamed: i``, a repeated one ``name.1``."""
+    out: list[str] = []
+    for i, n in enumerate(names):
+        n = n if n != "" else f"Unnamed: {i}"
+        base, k = n, 0
+        while n in out:
+            k += 1
+            n = f"{base}.{k}"
+        out.append(n)
+    return out
+
+
+def _csv_chunks(fh: IO[str], sep: str, chunksize: int, name: str, keep: bool, enc: str) -> Iterator[pd.DataFrame]:
+    import csv
+
+    import pandas as pd
+
+    lines = _Lines(fh)
+    reader = csv.reader(lines, delimiter=sep)
+    old_limit = csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    try:
+        header: list[str] | None = None
+        rows: list[list[str | None]] = []
+        errors: list[str | None] = []
+        start = done = 0
+        while True:
+            first_line = lines.n + 1
+            try:
+                rec = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                raise InputError(f"line {first_line} of {name}: {err} — an unclosed quote? "
+                                 "Close it, or remove the stray '\"'") from None
+            if lines.eof:  # the reader needed the end of the file to finish this row: a quote never closed
+                raise InputError(f"line {first_line} of {name}: a quoted field is never closed (it runs to the end of "
+                                 f"the file, line {lines.n}); close the quote, or remove the stray '\"'")
+            bad, lines.bad = lines.bad, b""
+            if header is None:
+                if not rec:
+                    continue  # blank lines before the header
+                if bad:
+                    raise InputError(f"line {first_line} of {name}, the header: bytes {bad[:8]!r} are not "
+                                     f"{_encoding_name(enc)}; pass the file's encoding (--encoding)")
+                header = _header(rec)
+                continue
+            if not rec:
+                continue  # a blank line
+            error = None
+            if len(rec) > len(header):
+                error = (f"line {first_line}: {len(rec)} fields where the header has {len(header)} "
+                         "(a separator inside a field that is not quoted?)")
+                rec = rec[:len(header)]
+            elif len(rec) < len(header):
+                rec = rec + [""] * (len(header) - len(rec))
+            if bad:
+                error = error or _bad_bytes_message(first_line, bad, enc)
+                rec = [_clean(v) for v in rec]
+            if error is not None and not keep:
+                raise InputError(f"{name}, {error}")
+            rows.append([v if v != "" else None for v in rec])
+            errors.append(error)
+            if len(rows) == chunksize:
+                yield _csv_frame(rows, header, errors, start, keep)
+                start += len(rows)
+                done += 1
+                rows, errors = [], []
+        if header is None:
+            raise InputError(f"{name} is empty: a csv or tsv file needs a header line naming its columns")
+        if rows or not done:
+            yield _csv_frame(rows, header, errors, start, keep)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _csv_frame(rows: list[list[str | None]], header: list[str], errors: list[str | None], start: int,
+               keep: bool) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=header, dtype=str)
+    frame.index = pd.RangeIndex(start, start + len(rows))
+    return _with_read_error(frame, keep, errors)
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_SURROGATE.search(value))
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, dict):
+        return {_cleaned(k): _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
+
+
+def _jsonl_chunks(fh: IO[str], chunksize: int, name: str, keep: bool, enc: str) -> Iterator[pd.DataFrame]:
+    import json
+
+    import pandas as pd
+
+    records: list[dict[str, Any]] = []
+    errors: list[str | None] = []
+    start = n = 0
+    seen = False
+    for line in fh:
+        n += 1
+        text = line.lstrip("\ufeff") if n == 1 else line
+        text = text.strip()
+        if not text:
+            continue  # blank lines are not rows
+        error = None
+        rec: Any = {}
+        if _SURROGATE.search(text):
+            error = _bad_bytes_message(n, _bad_bytes(text), enc)
+        else:
+            try:
+                rec = json.loads(text)
+            except ValueError as err:
+                error = f"line {n}: not valid JSON ({getattr(err, 'msg', err)} at column {getattr(err, 'colno', '?')})"
+            else:
+                if not isinstance(rec, dict):
+                    error = f"line {n}: a JSON {type(rec).__name__} where an object {{...}} was expected"
+            if error is not None:
+                rec = {}
+                if not seen:  # the first line already is not a JSON object: not a JSON lines file
+                    raise InputError(f"{name} does not look like JSON lines: {error}; expected one JSON object "
+                                     'per line, such as {"id": 1, "review": "..."}')
+            elif _ESCAPED_SURROGATE.search(text) and _has_surrogate(rec):
+                error = f"line {n}: a JSON string holds a lone surrogate escape (\\ud800-\\udfff)"
+                rec = _cleaned(rec)
+        seen = True
+        if error is not None and not keep:
+            raise InputError(f"{name}, {error}")
+        records.append(rec)
+        errors.append(error)
+        if len(records) == chunksize:
+            yield _json_frame(records, errors, start, keep)
+            start += len(records)
+            records, errors = [], []
+    if records:
+        yield _json_frame(records, errors, start, keep)
+
+
+def _json_frame(records: list[dict[str, Any]], errors: list[str | None], start: int, keep: bool) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame(records, index=pd.RangeIndex(start, start + len(records)))
+    for col in frame.columns:  # whole numbers with gaps (a line without the key, a line not read) stay whole
+        if frame[col].dtype.kind == "f" and frame[col].isna().any():
+            values = [r.get(col) for r in records]
+            if all(v is None or type(v) is int for v in values):
+                try:
+                    frame[col] = pd.array(values, dtype="Int64")
+                except (TypeError, ValueError, OverflowError):
+                    pass
+    return _with_read_error(frame, keep, errors)
 
 
 def _need_openpyxl(doing: str) -> None:
