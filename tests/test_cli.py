@@ -420,3 +420,23 @@ def test_csv_piped_to_stdin_says_stdin_reads_json_lines():
                           input="id,review\n1,好\n", capture_output=True, text=True, encoding="utf-8")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "does not look like JSON lines" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("encoding, given", [("gb18030", None), ("gb18030", "gb18030"), ("utf-8-sig", None)])
+def test_stdin_in_gb18030_or_with_a_bom(tmp_path, encoding, given):
+    """QA bug 7: stdin was read as text in the locale's encoding: GB18030 and a UTF-8 BOM crashed and
+    --encoding was ignored. It is now detected (or decoded as given) like a file."""
+    lines = "".join(json.dumps({"id": i, "review": t}, ensure_ascii=False) + "\n"
+                    for i, t in enumerate(["物流很快", "好评"]))
+    proc = subprocess.run([sys.executable, "-m", "voc", "analyze", "-", "-o", "-", "--text-col", "review",
+                           "--steps", "segment"] + (["--encoding", given] if given else []),
+                          input=lines.encode(encoding), capture_output=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert [json.loads(x)["words"] for x in proc.stdout.decode("utf-8").splitlines()] == [["物流", "很快"], ["好评"]]
+
+
+def test_binary_streams_are_detected_like_files():
+    import io
+
+    data = "review\n质量很差\n".encode("gb18030")
+    assert next(vio.read_chunks(io.BytesIO(data), fmt="csv"))["review"].tolist() == ["质量很差"]

@@ -1,8 +1,9 @@
 """Read and write review dumps in chunks: csv, tsv, jsonl, parquet, xlsx.
 
 Formats are chosen by extension; ``-`` means JSON lines on stdin/stdout.
-Text files are read as UTF-8 (a BOM is accepted) or GB18030, detected from
-the first non-ASCII bytes unless ``encoding`` is given. csv, tsv and JSON lines
+Text files and stdin are read as UTF-8 (a BOM is accepted) or GB18030, detected
+from the first non-ASCII bytes (on stdin: from the first 64 KB) unless ``encoding``
+is given. csv, tsv and JSON lines
 are read row by row (Python's csv and json modules), so a row that cannot be read
 (extra fields, a line that is not JSON, bytes not in the file's encoding) is
 reported with its line number, by an InputError or, with ``bad_rows="keep"``,
@@ -180,10 +181,16 @@ def read_chunks(source: str | os.PathLike[str] | IO[str], *, fmt: str | None = N
         if Path(source).is_dir():  # type: ignore[arg-type]
             raise InputError(f"{source} is a folder; give a {fmt} file")
     if fmt in {"csv", "tsv", "jsonl"}:
+        binary = None if is_path else _binary_of(source)
         if is_path:
             enc = encoding or detect_encoding(source)  # type: ignore[arg-type]
             fh: IO[str] = io.TextIOWrapper(_open_binary(source), encoding=enc,  # type: ignore[arg-type]
                                            errors="voc.badbytes", newline="")
+        elif binary is not None:  # stdin, or a binary stream: detected and decoded like a file
+            head = binary.read(1 << 16)
+            enc = encoding or _guess_encoding(head, name)
+            fh = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, binary)), encoding=enc,
+                                  errors="voc.badbytes", newline="")
         else:
             enc, fh = encoding or "utf-8", source  # type: ignore[assignment]
         try:
@@ -217,6 +224,35 @@ def read_chunks(source: str | os.PathLike[str] | IO[str], *, fmt: str | None = N
             yield _with_read_error(frame.iloc[start:start + chunksize], keep)
     else:
         raise ConfigError(f"unknown format {fmt!r}; use one of {sorted(set(_FORMATS.values()))}")
+
+
+def _binary_of(stream: Any) -> Any:
+    """The byte stream under ``stream`` (stdin's buffer), or None for a text stream such as StringIO."""
+    if isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):
+        return stream
+    buffer = getattr(stream, "buffer", None)
+    return buffer if isinstance(buffer, (io.RawIOBase, io.BufferedIOBase)) else None
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read (the sample the encoding was detected from), then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self.head:
+            n = min(len(b), len(self.head))
+            b[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        read = getattr(self.rest, "read1", self.rest.read)
+        data = read(len(b))
+        b[:len(data)] = data
+        return len(data)
 
 
 def _with_read_error(frame: pd.DataFrame, keep: bool, errors: list[str | None] | None = None) -> pd.DataFrame:
