@@ -440,3 +440,18 @@ def test_binary_streams_are_detected_like_files():
 
     data = "review\n质量很差\n".encode("gb18030")
     assert next(vio.read_chunks(io.BytesIO(data), fmt="csv"))["review"].tolist() == ["质量很差"]
+
+
+def test_xlsx_output_survives_control_characters_and_long_cells(tmp_path, capsys):
+    """QA bug 8: one control character in any cell lost the whole xlsx (IllegalCharacterError at close).
+    Control characters are removed; a cell past Excel's 32,767 characters is cut with a marker."""
+    src = tmp_path / "c.jsonl"
+    rows = [{"id": 1, "review": "物流很快", "note": "a\x07b"}, {"id": 2, "review": "质量\x07很差", "note": "x" * 40_000}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "o.xlsx"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--id-col", "id",
+                 "--steps", "segment"]) == 0
+    assert "1 cells longer than Excel's" in capsys.readouterr().err
+    frame = pd.read_excel(out, dtype=str)
+    assert frame["review"].tolist() == ["物流很快", "质量很差"] and frame["note"].iloc[0] == "ab"
+    assert len(frame["note"].iloc[1]) == 32_767 and frame["note"].iloc[1].endswith("…[truncated]")

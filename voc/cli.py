@@ -361,6 +361,9 @@ def _analyze(args: argparse.Namespace) -> int:
                 print(f"\r{n_in:,} rows  {rate:,.0f} rows/s  {n_failed:,} failed{eta}   ", end="", file=sys.stderr)
     if tty:
         print(file=sys.stderr)
+    if out.truncated:
+        print(f"voc analyze: note: {out.truncated} cells longer than Excel's 32,767 characters were cut (they end in "
+              "…[truncated]); write csv, jsonl or parquet to keep them whole", file=sys.stderr)
     if checkpoint is not None:
         checkpoint.clear()
     print(f"voc analyze: {n_in} rows in, {n_in - n_failed} written to {args.output}, "

@@ -491,6 +491,12 @@ def _json_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl refuses in a cell
+_XLSX_MAX_CHARS = 32_767
+_XLSX_MAX_ROWS = 1_048_575  # and the header
+_XLSX_TRUNCATED = "…[truncated]"
+
+
 def _has_bytes(target: str | os.PathLike[str]) -> bool:
     if str(target) == "-":
         return True
@@ -554,6 +560,9 @@ class ChunkWriter:
     """Append DataFrames to one output file chunk by chunk (csv/tsv/jsonl stream; parquet by row group).
 
     In csv, tsv and xlsx, list and dict cells (``words``, ``opinions``) are written as JSON text.
+    In xlsx, control characters Excel cannot hold are removed and a cell longer than Excel's
+    32,767 characters is cut, ending in ``…[truncated]`` (:attr:`truncated` counts them);
+    more rows than a sheet holds is a ConfigError.
 
     A parquet file has one schema, set when the first chunk is written; every later chunk is
     converted to it, so a chunk whose values pandas infers differently (an all-empty ``opinions``
@@ -576,6 +585,9 @@ class ChunkWriter:
         self.types = dict(types or {})
         self.other_types = other_types
         self._columns: list[Any] | None = None
+        self._rows = 0
+        #: xlsx cells cut at Excel's 32,767 characters so far
+        self.truncated = 0
         self._fh: IO[str] | None = None
         self._parquet: Any = None
         self._schema: Any = None
@@ -618,9 +630,37 @@ class ChunkWriter:
             self._parquet.write_table(table)
         elif self.fmt == "xlsx":
             _need_openpyxl("writing")
-            self._frames.append(_json_cells(frame))
+            self._rows += len(frame)
+            if self._rows > _XLSX_MAX_ROWS:
+                raise ConfigError(f"{self.target}: an xlsx sheet holds at most {_XLSX_MAX_ROWS:,} rows (Excel's limit); "
+                                  "write csv, jsonl or parquet instead")
+            self._frames.append(self._xlsx_cells(_json_cells(frame)))
         else:  # pragma: no cover - format_of guards
             raise ConfigError(f"unknown output format {self.fmt!r}")
+
+    def _xlsx_cells(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Text that Excel can hold: control characters it refuses (openpyxl raised IllegalCharacterError
+        at close and the whole file was lost) are removed; a cell past 32,767 characters is cut there,
+        ending in ``…[truncated]`` (counted in :attr:`truncated`)."""
+        import pandas as pd
+
+        def cell(v: Any) -> Any:
+            if not isinstance(v, str):
+                return v
+            v = _XLSX_ILLEGAL.sub("", v)
+            if len(v) > _XLSX_MAX_CHARS:
+                self.truncated += 1
+                v = v[:_XLSX_MAX_CHARS - len(_XLSX_TRUNCATED)] + _XLSX_TRUNCATED
+            return v
+
+        out = frame.set_axis([cell(c) for c in frame.columns], axis=1)
+        for i in range(out.shape[1]):
+            values = out.iloc[:, i]
+            if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+                texts = [isinstance(v, str) for v in values]
+                if any(texts):
+                    out.isetitem(i, pd.Series([cell(v) for v in values], index=out.index, dtype=object))
+        return out
 
     def _same_columns(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A csv/tsv file has one header: later chunks are aligned to the first chunk's columns
