@@ -455,3 +455,63 @@ def test_xlsx_output_survives_control_characters_and_long_cells(tmp_path, capsys
     frame = pd.read_excel(out, dtype=str)
     assert frame["review"].tolist() == ["物流很快", "质量很差"] and frame["note"].iloc[0] == "ab"
     assert len(frame["note"].iloc[1]) == 32_767 and frame["note"].iloc[1].endswith("…[truncated]")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_exits_when_its_parent_is_killed(tmp_path):
+    """QA bug 10: after SIGKILL of `voc analyze --workers N` the workers lived on. Workers start a
+    watchdog (voc.pipeline._exit_with_parent) that exits when the parent's pipe closes."""
+    import os
+    import signal
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import multiprocessing as mp, os, sys, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from voc.pipeline import _exit_with_parent\n"
+        "if __name__ == '__main__':\n"
+        "    pool = ProcessPoolExecutor(1, mp_context=mp.get_context('spawn'), initializer=_exit_with_parent)\n"
+        "    print(pool.submit(os.getpid).result(), flush=True)\n"
+        "    time.sleep(600)\n", encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(parent.stdout.readline())
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 60  # generous on a loaded machine; the worker normally exits at once
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive(worker):
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("the worker outlived its killed parent")
+
+
+@pytest.mark.parametrize("raised, code, says", [(KeyboardInterrupt, 130, "interrupted"),
+                                                ("SIGTERM", 143, "terminated")])
+def test_interrupt_and_sigterm_are_one_line(tmp_path, monkeypatch, capsys, raised, code, says):
+    import os
+    import signal
+
+    from voc import cli
+
+    def stopped(args):
+        if raised == "SIGTERM":
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler main() installs raises here
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_topics", stopped)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["topics", "x.csv", "-o", "t.csv", "--text-col", "q"]) == code
+    assert capsys.readouterr().err == f"voc topics: {says}\n"
+    assert signal.getsignal(signal.SIGTERM) is before  # restored for an in-process caller

@@ -2,7 +2,7 @@
 
 Exit codes: 0 every row analysed; 1 some rows failed (see the errors file);
 2 bad usage or unreadable input; 3 internal error (a bug in voc: one line, and the
-traceback with ``VOC_DEBUG=1``).
+traceback with ``VOC_DEBUG=1``); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ from .errors import VocError
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
 
 EXIT_CODES = """\
 exit codes:
   0  every row analysed
   1  some rows failed (voc analyze: see the errors file; the others were written)
   2  bad usage or unreadable input (the message says what was expected)
-  3  internal error: a bug in voc (set VOC_DEBUG=1 for the traceback)"""
+  3  internal error: a bug in voc (set VOC_DEBUG=1 for the traceback)
+  130, 143  interrupted (Ctrl-C), terminated (SIGTERM); voc analyze continues with --resume"""
 
 ANALYZE_EXAMPLE = """\
 example:
@@ -564,10 +566,22 @@ def _eval(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``voc`` console script."""
+    import signal
+
     args = _parser().parse_args(argv)
     run = {"analyze": _analyze, "eval": _eval, "topics": _topics, "alerts": _alerts, "report": _report}
+    try:  # SIGTERM stops the run as Ctrl-C does: worker processes are stopped, files closed
+        old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        old_term = None
     try:
         return run[args.command](args)
+    except (KeyboardInterrupt, _Terminated) as err:
+        ctrl_c = isinstance(err, KeyboardInterrupt)
+        resumable = args.command == "analyze" and Path(args.output + ".voc-progress").is_file()
+        print(f"voc {args.command}: " + ("interrupted" if ctrl_c else "terminated")
+              + ("; run the same command with --resume to continue" if resumable else ""), file=sys.stderr)
+        return EXIT_INTERRUPTED if ctrl_c else EXIT_TERMINATED
     except VocError as err:
         print(f"voc {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -586,6 +600,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"voc {args.command}: internal error: {type(err).__name__}: {text} (a bug in voc; run with "
               "VOC_DEBUG=1 for the traceback and report it)", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt (not an Exception: no row-level
+    ``except Exception`` may take it for a failed row)."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
 
 
 if __name__ == "__main__":  # pragma: no cover

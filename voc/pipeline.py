@@ -423,9 +423,36 @@ def batch_gc() -> Iterator[Callable[[], None]]:
         gc.set_threshold(*old)
 
 
+def _exit_with_parent() -> None:
+    """In a worker process: leave Ctrl-C to the parent (it stops the pool; the worker printed a
+    KeyboardInterrupt traceback of its own), and exit when the parent dies, even by SIGKILL
+    (an orphaned worker held its ~300 MB of models until killed by hand)."""
+    import multiprocessing as mp
+    import os
+    import signal
+    import threading
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # pragma: no cover - not the main thread
+        pass
+    parent = mp.parent_process()
+    if parent is None:  # pragma: no cover - not started by multiprocessing
+        return
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([parent.sentinel])  # ready when the parent's end of the pipe closes: it has exited
+        os._exit(1)
+
+    threading.Thread(target=watch, name="voc-parent-watch", daemon=True).start()
+
+
 def _init_pool_worker(pipeline: Pipeline) -> None:
     global _POOL_PIPELINE
     _POOL_PIPELINE = pipeline
+    _exit_with_parent()
     # a worker process is voc's own: the batch collector settings for its whole life
     gc.set_threshold(*_BATCH_GC_THRESHOLD)
     gc.freeze()
@@ -453,10 +480,15 @@ class RowAnalyzer:
     def __enter__(self) -> RowAnalyzer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+            pool, self._pool = self._pool, None
+            if exc_type is not None:  # interrupted or failed: stop the workers now, not after their batches
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.terminate()
+                pool.shutdown(wait=True, cancel_futures=True)
+            else:
+                pool.shutdown()
 
     def load(self) -> RowAnalyzer:
         """Load the pipeline's models now (the first chunk would otherwise)."""
