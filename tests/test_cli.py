@@ -515,3 +515,18 @@ def test_interrupt_and_sigterm_are_one_line(tmp_path, monkeypatch, capsys, raise
     assert main(["topics", "x.csv", "-o", "t.csv", "--text-col", "q"]) == code
     assert capsys.readouterr().err == f"voc topics: {says}\n"
     assert signal.getsignal(signal.SIGTERM) is before  # restored for an in-process caller
+
+
+def test_blank_cells_of_a_one_column_csv_are_failed_rows(tmp_path):
+    """QA bug 9: pandas skipped blank lines, so empty cells of a one-column csv vanished: not in
+    the output, not in the errors file, not counted, and the row numbers after them shifted."""
+    src = tmp_path / "a.csv"
+    src.write_text("review\n好\n\n差\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--steps", "segment"]) == 1
+    assert pd.read_csv(out)["row"].tolist() == [0, 2]
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    assert errors["row"].tolist() == [1] and "missing" in errors.loc[0, "error"]
+    # with several columns a blank line is no row (as before)
+    src.write_text("id,review\n1,好\n\n2,差\n", encoding="utf-8")
+    assert pd.concat(vio.read_chunks(src))["id"].tolist() == ["1", "2"]

@@ -149,7 +149,8 @@ def read_chunks(source: str | os.PathLike[str] | IO[str], *, fmt: str | None = N
                 bad_rows: str = "raise") -> Iterator[pd.DataFrame]:
     """Yield DataFrames of at most ``chunksize`` rows, every column read as text where it can be.
 
-    csv/tsv: every cell is text, an empty cell is missing; jsonl: one JSON object per line
+    csv/tsv: every cell is text, an empty cell is missing (in a one-column file a blank line
+    is such a cell; in others blank lines are skipped); jsonl: one JSON object per line
     (blank lines skipped). A row that cannot be read — more fields than the header, a line
     that is not JSON, bytes that are not in the file's encoding — raises an InputError naming
     its line with ``bad_rows="raise"``; with ``"keep"`` it is a row of its chunk (its cells as
@@ -343,7 +344,9 @@ def _csv_chunks(fh: IO[str], sep: str, chunksize: int, name: str, keep: bool, en
                 header = _header(rec)
                 continue
             if not rec:
-                continue  # a blank line
+                if len(header) > 1:
+                    continue  # a blank line is no row of several fields (pandas skips it too)
+                rec = [""]  # in a one-column file it is an empty cell: a row, that fails as empty
             error = None
             if len(rec) > len(header):
                 error = (f"line {first_line}: {len(rec)} fields where the header has {len(header)} "
