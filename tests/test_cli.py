@@ -530,3 +530,25 @@ def test_blank_cells_of_a_one_column_csv_are_failed_rows(tmp_path):
     # with several columns a blank line is no row (as before)
     src.write_text("id,review\n1,好\n\n2,差\n", encoding="utf-8")
     assert pd.concat(vio.read_chunks(src))["id"].tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
+def test_one_undecodable_byte_fails_its_row_not_the_file(tmp_path, ext):
+    """QA bug 12: one bad byte in a UTF-8 file rejected the whole file ('neither UTF-8 nor GB18030')."""
+    src = tmp_path / f"a.{ext}"
+    if ext == "csv":
+        src.write_bytes("id,review\n1,物流很快\n2,".encode() + b"\xff\xfe bad\n" + "3,质量很差\n".encode())
+    else:
+        src.write_bytes('{"id": 1, "review": "物流很快"}\n{"id": 2, "review": "'.encode() + b"\xff\xfe bad\"}\n"
+                        + '{"id": 3, "review": "质量很差"}\n'.encode())
+    assert vio.detect_encoding(src) == "utf-8-sig"
+    out = tmp_path / f"o.{ext}"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--id-col", "id",
+                 "--steps", "segment"]) == 1
+    good = pd.concat(vio.read_chunks(out))
+    errors = pd.concat(vio.read_chunks(tmp_path / f"o.errors.{ext}"))
+    assert [str(i) for i in good["id"]] == ["1", "3"] and len(errors) == 1
+    line = 3 if ext == "csv" else 2  # the csv header is line 1
+    assert f"line {line}: bytes b'\\xff\\xfe' are not UTF-8" in errors["error"].iloc[0]
+    if ext == "csv":
+        assert errors["id"].tolist() == ["2"]  # the id is read from the row's other fields
