@@ -552,3 +552,21 @@ def test_one_undecodable_byte_fails_its_row_not_the_file(tmp_path, ext):
     assert f"line {line}: bytes b'\\xff\\xfe' are not UTF-8" in errors["error"].iloc[0]
     if ext == "csv":
         assert errors["id"].tolist() == ["2"]  # the id is read from the row's other fields
+
+
+def test_alerts_writes_turn_numbers_as_integers(tmp_path):
+    """QA bug 11: first_risky_turn / first_risky_row came out as 0.0 beside a dialogue without risk."""
+    src = tmp_path / "d.jsonl"
+    src.write_text('{"id": "d1", "turns": [{"role": "customer", "text": "我要打12315投诉你们"}]}\n'
+                   '{"id": "d2", "turns": [{"role": "customer", "text": "谢谢"}]}\n', encoding="utf-8")
+    out = tmp_path / "r.csv"
+    assert main(["alerts", str(src), "-o", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[1].endswith(",0") and lines[2].endswith(",")
+    turns = tmp_path / "t.csv"
+    turns.write_text("sid,role,text\ns1,customer,我要投诉\ns2,customer,谢谢\n", encoding="utf-8")
+    assert main(["alerts", str(turns), "-o", str(out), "--dialogue-col", "sid", "--role-col", "role",
+                 "--text-col", "text"]) == 0
+    risk = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("dialogue_id")
+    assert risk.loc["s1", "first_risky_turn"] == "0" and risk.loc["s1", "first_risky_row"] == "0"
+    assert risk.loc["s2", "first_risky_turn"] == "" and risk.loc["s2", "first_risky_row"] == ""

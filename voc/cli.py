@@ -464,6 +464,9 @@ def _alerts(args: argparse.Namespace) -> int:
             flag_rows += [{"dialogue_id": d.id, "turn": f.turn, "category": f.category, "rule": f.rule,
                            "evidence": f.evidence.text} for f in rep.flags]
         dialogues, flags = pd.DataFrame(rows), pd.DataFrame(flag_rows)
+    for col in ("first_risky_turn", "first_risky_row"):  # turn numbers and row labels, missing when no risk
+        if col in dialogues.columns and dialogues[col].dtype.kind == "f" and (dialogues[col].dropna() % 1 == 0).all():
+            dialogues[col] = dialogues[col].astype("Int64")  # 0, not 0.0, beside a missing value
     if "categories" in dialogues.columns:
         dialogues["categories"] = dialogues["categories"].map(lambda v: ",".join(v) if isinstance(v, list) else v)
     with ChunkWriter(args.output) as out:
