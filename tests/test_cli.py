@@ -570,3 +570,17 @@ def test_alerts_writes_turn_numbers_as_integers(tmp_path):
     risk = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("dialogue_id")
     assert risk.loc["s1", "first_risky_turn"] == "0" and risk.loc["s1", "first_risky_row"] == "0"
     assert risk.loc["s2", "first_risky_turn"] == "" and risk.loc["s2", "first_risky_row"] == ""
+
+
+def test_steps_help_names_every_step_and_max_chars_must_be_positive(tmp_path, capsys):
+    from voc.pipeline import STEPS
+
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    assert ",".join(STEPS) in " ".join(capsys.readouterr().out.split())
+    src = _csv(tmp_path, texts=["好评"])
+    for bad in ("0", "-5"):
+        assert main(["analyze", str(src), "-o", str(tmp_path / "o.csv"), "--text-col", "review",
+                     "--max-chars", bad]) == 2
+        assert "--max-chars must be >= 1" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()

@@ -68,6 +68,7 @@ def _epilog(example: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .pipeline import STEPS
 
     p = argparse.ArgumentParser(prog="voc", description="Chinese voice-of-customer analytics.", epilog=EXIT_CODES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -80,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", required=True, help="output file (format by extension); '-' for stdout")
     a.add_argument("--text-col", required=True, help="column holding the texts")
     a.add_argument("--id-col", help="column identifying rows (default: the row number)")
-    a.add_argument("--steps", help="comma-separated subset of: segment,sentiment,emotion (default: all)")
+    a.add_argument("--steps", help=f"comma-separated subset of: {','.join(STEPS)} (default: all)")
     a.add_argument("--chunksize", type=int, default=10_000, help="rows per chunk (bounds memory)")
     a.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     a.add_argument("--encoding", help="input encoding (default: detect UTF-8 / GB18030)")
@@ -284,6 +285,8 @@ def _analyze(args: argparse.Namespace) -> int:
     steps = _check_steps(args.steps)
     if args.chunksize < 1 or args.workers < 1:
         raise ConfigError(f"--chunksize and --workers must be >= 1, got {args.chunksize} and {args.workers}")
+    if args.max_chars < 1:
+        raise ConfigError(f"--max-chars must be >= 1, got {args.max_chars}")
     _check_encoding(args.encoding)
     pipeline = Pipeline(steps=steps)
     err_path = _errors_path(args.output, args.errors)
