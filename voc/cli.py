@@ -290,7 +290,8 @@ def _analyze(args: argparse.Namespace) -> int:
     _check_encoding(args.encoding)
     pipeline = Pipeline(steps=steps)
     err_path = _errors_path(args.output, args.errors)
-    format_of(args.input), format_of(err_path)
+    for path in (args.input, err_path):  # an unknown extension is a usage error before anything is read
+        format_of(path)
     _check_folders(args.output, err_path)
     _check_distinct([("the output", args.output, "give -o another path"),
                      ("the errors file", err_path, "give --errors another path")], [("the input", args.input)])
@@ -394,13 +395,13 @@ def _with_suffix(output: str, tag: str) -> str:
 
 def _topics(args: argparse.Namespace) -> int:
     from .errors import ConfigError
-    from .io import ChunkWriter
+    from .io import ChunkWriter, _check_encoding, format_of
     from .topics import TopicTree
 
-    from .io import _check_encoding, format_of
-
     _check_encoding(args.encoding)
-    format_of(args.output), format_of(args.paths) if args.paths else None
+    for path in (args.output, args.paths):  # an unknown extension is found before the slow part
+        if path:
+            format_of(path)
     _check_folders(args.output, args.paths)
     _check_distinct([("the output", args.output, "give -o another path"),
                      ("the --paths file", args.paths, "give --paths another path")], [("the input", args.input)])
@@ -488,11 +489,9 @@ def _report(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .errors import ConfigError, InputError
-    from .io import format_of, read_chunks
+    from .io import _check_encoding, format_of, read_chunks
     from .reporting import aggregate as agg
     from .reporting import report
-
-    from .io import _check_encoding
 
     _check_encoding(args.encoding)
     _check_folders(args.output)
@@ -577,9 +576,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     run = {"analyze": _analyze, "eval": _eval, "topics": _topics, "alerts": _alerts, "report": _report}
     try:  # SIGTERM stops the run as Ctrl-C does: worker processes are stopped, files closed
-        old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+        old_term, installed = signal.signal(signal.SIGTERM, _on_sigterm), True
     except ValueError:  # not the main thread: leave signals alone
-        old_term = None
+        old_term, installed = None, False
     try:
         return run[args.command](args)
     except (KeyboardInterrupt, _Terminated) as err:
@@ -607,8 +606,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "VOC_DEBUG=1 for the traceback and report it)", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
-        if old_term is not None:
-            signal.signal(signal.SIGTERM, old_term)
+        if installed:  # None: a handler not set from Python, i.e. the default
+            signal.signal(signal.SIGTERM, old_term if old_term is not None else signal.SIG_DFL)
 
 
 class _Terminated(BaseException):

@@ -640,8 +640,8 @@ class ChunkWriter:
             _need_openpyxl("writing")
             self._rows += len(frame)
             if self._rows > _XLSX_MAX_ROWS:
-                raise ConfigError(f"{self.target}: an xlsx sheet holds at most {_XLSX_MAX_ROWS:,} rows (Excel's limit); "
-                                  "write csv, jsonl or parquet instead")
+                raise ConfigError(f"{self.target}: an xlsx sheet holds at most {_XLSX_MAX_ROWS:,} rows "
+                                  "(Excel's limit); write csv, jsonl or parquet instead")
             self._frames.append(self._xlsx_cells(_json_cells(frame)))
         else:  # pragma: no cover - format_of guards
             raise ConfigError(f"unknown output format {self.fmt!r}")
