@@ -584,3 +584,10 @@ def test_steps_help_names_every_step_and_max_chars_must_be_positive(tmp_path, ca
                      "--max-chars", bad]) == 2
         assert "--max-chars must be >= 1" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_json_lines_with_a_raw_tab_in_a_string_are_read_as_pandas_read_them():
+    import io
+
+    frame = next(vio.read_chunks(io.StringIO('{"review": "a\tb"}\n'), fmt="jsonl"))
+    assert frame["review"].tolist() == ["a\tb"]

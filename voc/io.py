@@ -429,7 +429,7 @@ def _jsonl_chunks(fh: IO[str], chunksize: int, name: str, keep: bool, enc: str) 
             error = _bad_bytes_message(n, _bad_bytes(text), enc)
         else:
             try:
-                rec = json.loads(text)
+                rec = json.loads(text, strict=False)  # raw tabs and other controls in strings, as pandas took them
             except ValueError as err:
                 error = f"line {n}: not valid JSON ({getattr(err, 'msg', err)} at column {getattr(err, 'colno', '?')})"
             else:
