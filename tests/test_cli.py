@@ -442,6 +442,22 @@ def test_binary_streams_are_detected_like_files():
     assert next(vio.read_chunks(io.BytesIO(data), fmt="csv"))["review"].tolist() == ["质量很差"]
 
 
+def test_xlsx_never_stores_a_review_as_a_formula(tmp_path):
+    """A review starting with '=' is text in the sheet, not a formula Excel would run."""
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "o.xlsx"
+    with vio.ChunkWriter(out) as w:
+        w.write(pd.DataFrame({"review": ['=HYPERLINK("http://x.example","点我")', "好评"], "n": [1, 2]}))
+        w.write(pd.DataFrame({"review": ["=1+1"], "n": [3]}))
+    sheet = openpyxl.load_workbook(out).active
+    rows = [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == [("review", "s"), ("n", "s")]
+    assert rows[1][0] == ('=HYPERLINK("http://x.example","点我")', "s") and rows[3][0] == ("=1+1", "s")
+    assert [r[1][0] for r in rows[1:]] == [1, 2, 3]
+    back = pd.read_excel(out)
+    assert back["review"].tolist()[1] == "好评"
+
+
 def test_xlsx_output_survives_control_characters_and_long_cells(tmp_path, capsys):
     """QA bug 8: one control character in any cell lost the whole xlsx (IllegalCharacterError at close).
     Control characters are removed; a cell past Excel's 32,767 characters is cut with a marker."""

@@ -471,6 +471,38 @@ def _json_frame(records: list[dict[str, Any]], errors: list[str | None], start: 
     return _with_read_error(frame, keep, errors)
 
 
+def _write_xlsx(frames: list[pd.DataFrame], target: Any) -> None:
+    """Write frames as one sheet, every text cell as text: a review that starts with ``=``
+    (``=HYPERLINK(…)``) is never stored as a formula that Excel would run (CSV injection)."""
+    import math
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
+
+    def cell(v: Any) -> Any:
+        if isinstance(v, str):
+            if v.startswith("="):
+                c = WriteOnlyCell(ws, value=v)
+                c.data_type = "s"
+                return c
+            return v
+        if v is None or (isinstance(v, float) and math.isnan(v)) or type(v).__name__ in ("NAType", "NaTType"):
+            return None
+        return v.item() if hasattr(v, "item") else v
+
+    columns = list(dict.fromkeys(c for f in frames for c in f.columns))  # as pandas.concat aligns them
+    ws.append([cell(str(c)) for c in columns])
+    for frame in frames:
+        if list(frame.columns) != columns:
+            frame = frame.reindex(columns=columns)
+        for row in frame.itertuples(index=False, name=None):
+            ws.append([cell(v) for v in row])
+    wb.save(target)
+
+
 def _need_openpyxl(doing: str) -> None:
     try:
         import openpyxl  # noqa: F401
@@ -730,9 +762,7 @@ class ChunkWriter:
         if self._parquet is not None:
             self._parquet.close()
         if self.fmt == "xlsx" and self._frames:
-            import pandas as pd
-
-            pd.concat(self._frames).to_excel(self.target, index=False)
+            _write_xlsx(self._frames, self.target)
 
     def __enter__(self) -> ChunkWriter:
         return self
