@@ -259,3 +259,93 @@ def test_refiner_weight_shortcut_equals_plain_sum() -> None:
                           refine_end_features(refine_end_key(text, o, k + 1, rng.random() < 0.5))):
                 plain = float(delta[lin.index(feats)].astype(np.float64).sum())
                 assert float(np.add.reduce(delta64.take(lin.index(feats)))) == plain
+
+
+# -- long texts: each step reads a text once, not once per sentence / unit / phrase ------------
+_LONG_ALPHABET = ALPHABET + "。！？～…\n ，；、：" + "发热断网乱收费"
+
+
+def _long_text(n: int, seed: int) -> str:
+    rng = random.Random(seed)
+    return "".join(rng.choice(_LONG_ALPHABET) for _ in range(n))
+
+
+def test_pair_keys_by_sentence_equal_pair_key_and_read_each_sentence_once(monkeypatch) -> None:
+    import voc.opinion_mining._features as feats
+    from voc.opinion_mining._extractor import _pair_groups
+    from voc.opinion_mining._features import pair_key
+
+    read = []  # (pos, endpos) of every punctuation scan pair_keys makes
+
+    class _Counting:
+        def __init__(self, rx) -> None:
+            self.rx = rx
+
+        def finditer(self, text, pos=0, endpos=None):
+            read.append((pos, len(text) if endpos is None else endpos))
+            return self.rx.finditer(text, pos, len(text) if endpos is None else endpos)
+
+    monkeypatch.setattr(feats, "_CLAUSE_RE", _Counting(feats._CLAUSE_RE))
+    monkeypatch.setattr(feats, "_SENT_END_RE", _Counting(feats._SENT_END_RE))
+    rng = random.Random(10)
+    for n, seed in ((3000, 11), (12000, 12)):
+        text = _long_text(n, seed)
+        aspects, opinions = _random_spans(rng, n)
+        groups = _pair_groups(text, aspects, opinions)
+        assert len(groups) > 50  # a long text is paired sentence by sentence
+        read.clear()
+        for ga, go in groups:
+            assert pair_keys(text, ga, go) == [pair_key(text, a, o, ga, go) for o in go for a in ga]
+        # two scans (clause marks, sentence ends) per group, each over the group's own stretch:
+        # the characters read grow with the text, not with (sentences × text)
+        assert len(read) == 2 * len(groups)
+        assert sum(hi - lo for lo, hi in read) <= 2 * 2 * n
+    # spans anywhere in a short text: the same keys as pair_key (the plain form)
+    for text in _texts(300, seed=13):
+        aspects, opinions = _random_spans(rng, len(text))
+        if aspects and opinions:
+            assert pair_keys(text, aspects, opinions) == \
+                [pair_key(text, a, o, aspects, opinions) for o in opinions for a in aspects]
+    assert pair_keys("物流很快", [], []) == []
+
+
+def test_unit_context_gives_the_plain_unit_features() -> None:
+    from voc.opinion_mining._features import unit_context, unit_features
+
+    rng = random.Random(14)
+    texts = [_long_text(4000, 15), _long_text(600, 16), "物流很快" * 40, "物流很快，包装差。。！", "。很好", "好",
+             *_texts(300, seed=17), *(t + rng.choice(["。", "！！", "…", "～。", ""]) for t in _texts(100, seed=18))]
+    seen = 0
+    for text in texts:
+        aspects, opinions = _random_spans(rng, len(text))
+        if not opinions:
+            continue
+        # units as the extractor builds them: opinions with one or several aspects, or none; shared spans
+        units = [(rng.choice(aspects) if aspects and rng.random() < 0.7 else None, o)
+                 for o in opinions for _ in range(rng.choice([1, 1, 2]))]
+        ctx = unit_context(text, units)
+        for (a, o), pol in zip(units, (rng.choice(["positive", "negative"]) for _ in units)):
+            want = unit_features(text, a, o, pol, len(units), units=units)
+            assert unit_features(text, a, o, pol, len(units), units=units, context=ctx) == want
+            seen += 1
+    assert seen > 1000
+
+
+def test_add_known_phrases_on_a_long_text_equals_plain_form() -> None:
+    from voc.opinion_mining import OpinionExtractor
+    from voc.opinion_mining._extractor import _add_known_phrases
+    from voc.opinion_mining._features import boundaries
+
+    model, tax, _ = OpinionExtractor.load()._get()
+    rng = random.Random(19)
+    text = _long_text(20000, 20)
+    aspects, opinions = _random_spans(rng, len(text))
+    # a sparser set of opinions leaves clauses for the recall net
+    opinions = [o for o in opinions if rng.random() < 0.3]
+    want = _plain_add_known_phrases(text, aspects, opinions, tax, model.lexicon)
+    assert want != opinions
+    assert _add_known_phrases(text, aspects, opinions, tax, model.lexicon, boundaries(text)) == want
+    # aspects in another order (the bisection needs them sorted): the plain scan, the same answer
+    shuffled = aspects[:]
+    rng.shuffle(shuffled)
+    assert _add_known_phrases(text, shuffled, opinions, tax, model.lexicon) == want

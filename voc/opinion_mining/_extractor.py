@@ -65,6 +65,7 @@ from ._features import (
     refine_pair_features,
     refine_start_features,
     refine_start_key,
+    unit_context,
     unit_features,
 )
 from ._linear import HashedLinear
@@ -276,6 +277,10 @@ def _add_known_phrases(text: str, aspects: list[tuple[int, int]], opinions: list
     cuts = [-1, *(boundaries(text) if bounds is None else bounds), len(text)]
     starts = [o0 for o0, _ in opinions]
     extra: list[tuple[int, int]] = []
+    # does [s, e) overlap an aspect? Aspects come sorted from the tagger, so the only candidate
+    # is the first one that ends after s (a bisection, not a pass over all of them per phrase)
+    a_ends: list[int] | None = None
+    a_sorted = False
     for lo, hi in zip(cuts, cuts[1:]):
         if hi <= first:
             continue
@@ -289,7 +294,16 @@ def _add_known_phrases(text: str, aspects: list[tuple[int, int]], opinions: list
             continue
         for m in rx.finditer(text, lo, hi):
             s, e = m.span()
-            if e - s < 2 or any(x0 < e and s < x1 for x0, x1 in aspects):
+            if e - s < 2:
+                continue
+            if a_ends is None:
+                a_ends = [x1 for _, x1 in aspects]
+                a_sorted = all(p[0] <= q[0] and p[1] <= q[1] for p, q in zip(aspects, aspects[1:]))
+            if a_sorted:
+                k = bisect.bisect_right(a_ends, s)
+                if k < len(aspects) and aspects[k][0] < e:
+                    continue
+            elif any(x0 < e and s < x1 for x0, x1 in aspects):
                 continue
             cues = lexicon.features(m.group(0))
             if any(c in ("lex=negative0", "lex=positive1") for c in cues):
@@ -604,7 +618,10 @@ class OpinionExtractor:
         at = 0
         for text, (pairs, _, _) in zip(texts, units):
             n = len(pairs)
-            feats += [unit_features(text, a, o, pl, n, units=pairs) for (a, o), pl in zip(pairs, pols[at:at + n])]
+            if n:
+                ctx = unit_context(text, pairs)  # once per text: linear in its units and its length
+                feats += [unit_features(text, a, o, pl, n, units=pairs, context=ctx)
+                          for (a, o), pl in zip(pairs, pols[at:at + n])]
             at += n
         keep = (lin.proba_many(feats)[:, 1] >= threshold).tolist()
         out_units, out_pols = [], []

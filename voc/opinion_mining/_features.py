@@ -28,6 +28,7 @@ __all__ = [
     "boundaries",
     "negated_polarity",
     "sentence_ids",
+    "unit_context",
     "unit_features",
 ]
 
@@ -112,17 +113,26 @@ def pair_keys(text: str, aspects: Sequence[tuple[int, int]],
     """:func:`pair_key` for every ``(a, o)`` in ``[(a, o) for o in opinions for a in aspects]``, fast.
 
     Spans come sorted and non-overlapping from the tagger; the neighbours and
-    the counts between two spans are computed once per text, not per pair
-    (``test_features.py`` checks it equals :func:`pair_key`).
+    the counts between two spans are computed once per call, not per pair
+    (``test_features.py`` checks it equals :func:`pair_key`). The punctuation is
+    looked for only between the first and the last offset of the spans (every gap
+    lies there), so pairing a long text sentence by sentence reads each sentence
+    once, not the whole text once per sentence.
     """
-    cpos = [m.start() for m in _CLAUSE_RE.finditer(text)]
-    epos = [m.start() for m in _SENT_END_RE.finditer(text)]
     bl = bisect.bisect_left
     br = bisect.bisect_right
     a_st = [s for s, _ in aspects]
     a_en = [e for _, e in aspects]
     o_st = [s for s, _ in opinions]
     o_en = [e for _, e in opinions]
+    if not aspects or not opinions:
+        cpos: list[int] = []
+        epos: list[int] = []
+    else:
+        lo_all = min(min(a_st), min(o_st))
+        hi_all = max(max(a_en), max(o_en))
+        cpos = [m.start() for m in _CLAUSE_RE.finditer(text, lo_all, hi_all)]
+        epos = [m.start() for m in _SENT_END_RE.finditer(text, lo_all, hi_all)]
 
     # nearest aspect of each opinion / opinion of each aspect: the first span with the smallest
     # (distance, tie flag), as min(..., key=...) in pair_key picks it; plain loops, no key calls
@@ -360,17 +370,40 @@ def category_features(aspect: str, opinion: str, tax_feats: Sequence[str]) -> li
 
 
 _PUNCT = _CLAUSE | _SENT_END
+_LAST_BOUNDARY_RE = re.compile("(?s:.*)" + _BOUNDARY_RE.pattern)  # ends just after the last boundary
+_TRAILING_ENDS = "。！？!?～~…"  # stripped from the text's end before looking for its last boundary
+
+
+def unit_context(text: str, units: Sequence[tuple[tuple[int, int] | None, tuple[int, int]]]
+                 ) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int] | None, int], int, int]:
+    """What :func:`unit_features` reads of the whole text and of all its units, computed once per text.
+
+    (units per opinion span, units per aspect span, offset of the text's first boundary
+    or ``len(text)``, offset of the last boundary before the trailing 。！？ or -1). With
+    it, the features of a text's units cost time linear in their number and the text's
+    length instead of (units × units) and (units × length).
+    """
+    by_o: dict[tuple[int, int], int] = {}
+    by_a: dict[tuple[int, int] | None, int] = {}
+    for x, y in units:
+        by_o[y] = by_o.get(y, 0) + 1
+        by_a[x] = by_a.get(x, 0) + 1
+    m = _BOUNDARY_RE.search(text)
+    last = _LAST_BOUNDARY_RE.match(text.rstrip(_TRAILING_ENDS))
+    return by_o, by_a, len(text) if m is None else m.start(), -1 if last is None else last.end() - 1
 
 
 def unit_features(text: str, a: tuple[int, int] | None, o: tuple[int, int], polarity: str,
-                  n_units: int, *, units: Sequence[tuple[tuple[int, int] | None, tuple[int, int]]] = ()
-                  ) -> list[str]:
+                  n_units: int, *, units: Sequence[tuple[tuple[int, int] | None, tuple[int, int]]] = (),
+                  context: tuple[Any, Any, int, int] | None = None) -> list[str]:
     """Features of a finished unit for the unit filter: would this annotation style mark it?
 
     The ASTE restaurant annotators mark some of a review's opinions, not all; a
     filter learned from what the tagger finds and what they marked drops the
     units they tend to leave out (long implicit clauses, hedges). ``units``: the
     (aspect, opinion) spans of all the text's units (shared aspects/opinions).
+    ``context``: :func:`unit_context` of ``text`` and ``units`` when the caller
+    has it (the same features, without rereading the text and the units per unit).
     """
     s0, s1 = o
     op = text[s0:s1]
@@ -385,8 +418,17 @@ def unit_features(text: str, a: tuple[int, int] | None, o: tuple[int, int], pola
         f"ae={asp[-1:]}", f"pol|o1={polarity}|{op[:1]}",
     ]
     # shared aspects/opinions, direction and distance, the clause's place in the text
-    so = sum(1 for _, x in units if x == o)
-    sa = sum(1 for x, _ in units if x == a) if a else 0
+    if context is None:
+        so = sum(1 for _, x in units if x == o)
+        sa = sum(1 for x, _ in units if x == a) if a else 0
+        first = _BOUNDARY_RE.search(text, 0, s0) is None
+        last = _BOUNDARY_RE.search(text.rstrip(_TRAILING_ENDS), s1) is None
+    else:
+        by_o, by_a, first_b, last_b = context
+        so = by_o.get(o, 0)
+        sa = by_a.get(a, 0) if a else 0
+        first = first_b >= s0
+        last = last_b < s1
     if a is None:
         d = "imp"
     elif a[1] <= s0:
@@ -395,8 +437,6 @@ def unit_features(text: str, a: tuple[int, int] | None, o: tuple[int, int], pola
         d = f"oa{_bucket(a[0] - s1)}"
     else:
         d = "ov"
-    first = _BOUNDARY_RE.search(text, 0, s0) is None
-    last = _BOUNDARY_RE.search(text.rstrip("。！？!?～~…"), s1) is None
     f += [f"so={min(so, 3)}", f"sa={min(sa, 3)}", f"d={d}", f"d|pol={d}|{polarity}", f"cl={first}{last}",
           f"tl={min(len(text) // 20, 5)}", f"ol|end={min(len(op), 12)}|end={end}", f"imp|o={a is None}|{op}"]
     return f
