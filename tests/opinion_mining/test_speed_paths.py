@@ -349,3 +349,22 @@ def test_add_known_phrases_on_a_long_text_equals_plain_form() -> None:
     shuffled = aspects[:]
     rng.shuffle(shuffled)
     assert _add_known_phrases(text, shuffled, opinions, tax, model.lexicon) == want
+
+
+def test_a_run_on_sentence_is_paired_in_windows_of_clauses() -> None:
+    """A wall of text with no sentence end is paired clause window by clause window: every span in
+    exactly one window, in order, no window past the pair budget, and each clause's own pair kept."""
+    import voc
+    from voc.opinion_mining._extractor import _MAX_PAIRS, _pair_groups
+
+    clause = "物流很快，包装很好，客服态度不错，价格便宜，屏幕清晰，电池不耐用，"
+    text = clause * 60                                    # 2,040 characters, commas only
+    aspects = [(m, m + 2) for m in range(len(text)) if text.startswith(("物流", "包装", "客服", "价格", "屏幕", "电池"), m)]
+    opinions = [(m + 2, m + 4) for m, _ in aspects]
+    groups = _pair_groups(text, aspects, opinions)
+    assert len(groups) > 1
+    assert [sp for ga, _ in groups for sp in ga] == aspects and [sp for _, go in groups for sp in go] == opinions
+    assert all(len(ga) * len(go) <= _MAX_PAIRS for ga, go in groups)
+    found = {(o.aspect, o.opinion) for o in voc.opinions(text)}
+    assert {("物流", "很快"), ("包装", "很好"), ("价格", "便宜")} <= found
+    assert len(voc.opinions(text)) == 60 * len(voc.opinions(clause))   # each clause's units, once per clause

@@ -320,12 +320,53 @@ def _pair_groups(text: str, aspects: list[tuple[int, int]], opinions: list[tuple
     """
     if len(aspects) * len(opinions) <= _MAX_PAIRS:
         return [(aspects, opinions)]
-    ends = [i for i in boundaries(text) if text[i] in _SENT_END]
+    cuts = boundaries(text)
+    ends = [i for i in cuts if text[i] in _SENT_END]
     groups: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
     for spans, k in ((aspects, 0), (opinions, 1)):
         for sp in spans:
             groups.setdefault(bisect.bisect_left(ends, sp[0]), ([], []))[k].append(sp)
-    return [g for _, g in sorted(groups.items()) if g[0] and g[1]]
+    out = []
+    for _, (ga, go) in sorted(groups.items()):
+        if ga and go:
+            out += [(ga, go)] if len(ga) * len(go) <= _MAX_PAIRS else _windows(cuts, ga, go)
+    return out
+
+
+# A run-on sentence (commas only, or no punctuation) is paired in windows of whole clauses, and a
+# clause longer than this many characters in pieces of this size: linear, not (aspects × opinions).
+_WINDOW_CHARS = 120
+
+
+def _windows(cuts: list[int], aspects: list[tuple[int, int]], opinions: list[tuple[int, int]]
+             ) -> list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
+    """Consecutive clauses of one oversized sentence, merged while a window's pairs stay within
+    ``_MAX_PAIRS`` (a pair across two windows is not scored: 400 candidate pairs in one sentence
+    means a pasted wall of text, not a review).
+
+    >>> _windows([5], [(0, 2), (6, 8)], [(3, 5), (9, 10)])   # few pairs: one window
+    [([(0, 2), (6, 8)], [(3, 5), (9, 10)])]
+    """
+    def piece(sp: tuple[int, int]) -> tuple[int, int]:
+        k = bisect.bisect_right(cuts, sp[0])
+        return k, (sp[0] - (cuts[k - 1] if k else 0)) // _WINDOW_CHARS
+
+    pieces: dict[tuple[int, int], tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+    for spans, k in ((aspects, 0), (opinions, 1)):
+        for sp in spans:
+            pieces.setdefault(piece(sp), ([], []))[k].append(sp)
+    out = []
+    wa: list[tuple[int, int]] = []
+    wo: list[tuple[int, int]] = []
+    for _, (pa, po) in sorted(pieces.items()):
+        if (wa or wo) and (len(wa) + len(pa)) * (len(wo) + len(po)) > _MAX_PAIRS:
+            if wa and wo:
+                out.append((wa, wo))
+            wa, wo = [], []
+        wa, wo = wa + pa, wo + po
+    if wa and wo:
+        out.append((wa, wo))
+    return out
 
 
 class OpinionExtractor:
