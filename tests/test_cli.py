@@ -607,3 +607,21 @@ def test_json_lines_with_a_raw_tab_in_a_string_are_read_as_pandas_read_them():
 
     frame = next(vio.read_chunks(io.StringIO('{"review": "a\tb"}\n'), fmt="jsonl"))
     assert frame["review"].tolist() == ["a\tb"]
+
+
+def test_an_input_column_named_like_an_output_column_is_announced(tmp_path, capsys):
+    """A hand-labelled sentiment_label is replaced by voc's: say so rather than drop it silently."""
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"review": ["物流很快", "太差了"], "sentiment_label": ["positive", "negative"]}).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    assert main(["analyze", str(src), "-o", str(out), "--text-col", "review", "--steps", "sentiment"]) == 0
+    assert "sentiment_label" in capsys.readouterr().err
+    assert list(pd.read_csv(out).columns).count("sentiment_label") == 1
+
+
+def test_empty_steps_is_a_usage_error(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"review": ["物流很快"]}).to_csv(src, index=False)
+    assert main(["analyze", str(src), "-o", str(tmp_path / "o.csv"), "--text-col", "review", "--steps", ""]) == 2
+    assert "--steps is empty" in capsys.readouterr().err
+

@@ -280,8 +280,10 @@ def _analyze(args: argparse.Namespace) -> int:
 
     from .errors import ConfigError
     from .io import READ_ERROR, ChunkWriter, _check_encoding, format_of, read_chunks
-    from .pipeline import Pipeline, RowAnalyzer, _check_steps, batch_gc, rows_frame
+    from .pipeline import STEPS, Pipeline, RowAnalyzer, _check_steps, batch_gc, output_columns, rows_frame
 
+    if args.steps is not None and not args.steps.strip(" ,"):
+        raise ConfigError(f"--steps is empty; give a comma-separated subset of {','.join(STEPS)}, or leave it out for all")
     steps = _check_steps(args.steps)
     if args.chunksize < 1 or args.workers < 1:
         raise ConfigError(f"--chunksize and --workers must be >= 1, got {args.chunksize} and {args.workers}")
@@ -325,6 +327,10 @@ def _analyze(args: argparse.Namespace) -> int:
             if not checked and (not len(chunk) or not unread.all()):  # the first chunk with a row read
                 _check_columns(args, list(chunk.columns))
                 checked = True
+                clash = [c for c, _ in output_columns(steps) if c in chunk.columns]
+                if clash:  # a hand-labelled sentiment_label would otherwise vanish without a word
+                    print(f"voc analyze: the input's column(s) {', '.join(clash)} are replaced by voc's output "
+                          "columns of the same name; rename them in the input to keep them", file=sys.stderr)
             if not args.id_col and "row" in chunk.columns:  # a JSON key first seen in a later chunk
                 _check_columns(args, list(chunk.columns))
             for col in (args.text_col, args.id_col):
