@@ -52,14 +52,9 @@ def parquet_schema(out: dd.DataFrame) -> Any:
     import pandas as pd
     import pyarrow as pa
 
-    opinion = pa.struct([
-        ("aspect", pa.string()), ("opinion", pa.string()), ("polarity", pa.string()),
-        ("category", pa.list_(pa.string())), ("aspect_span", pa.list_(pa.int64())),
-        ("opinion_span", pa.list_(pa.int64())),
-    ])
-    types = {"string": pa.string(), "double": pa.float64(), "long": pa.int64(),
-             "list[string]": pa.list_(pa.string()), "opinions": pa.list_(opinion)}
-    ours = {name: types[kind] for name, kind in output_columns(None)}
+    from .io import _arrow_type
+
+    ours = {name: _arrow_type(kind) for name, kind in output_columns(None)}
     meta = out._meta
     fields = []
     for name, dtype in meta.dtypes.items():
