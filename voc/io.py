@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ._input import _SURROGATE  # one definition of a lone surrogate
 from .errors import ConfigError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,7 +57,6 @@ def format_of(path: str | os.PathLike[str]) -> str:
 READ_ERROR = "__voc_read_error__"
 
 _FIELD_LIMIT = 1 << 26  # characters in one csv field: past this, an unclosed quote is the likely cause
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
